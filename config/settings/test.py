@@ -1,0 +1,19 @@
+"""Tests: the base settings with only speed and isolation changes."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CLOCK_MODE = env.str("JANGTEO_CLOCK", default="off")  # tests drive the clock themselves
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = VAR_DIR / "test-media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["NAME"] = str(VAR_DIR / "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    # One connection per test thread; the pool would keep test transactions apart.
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

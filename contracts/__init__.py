@@ -1,0 +1,1 @@
+"""Contract generation, signing by both parties, amendments, deliveries and inspection."""

@@ -1,0 +1,224 @@
+"""The audit log: append events in the caller's transaction; verify whole streams.
+
+Streams: `platform` for platform-wide events, `tender:<ocid>` for everything about one
+tender. Each event's hash covers its content and its predecessor's hash.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from . import clock
+from .models import AuditEvent, StreamHead
+from .streams import stream_advance
+
+PLATFORM_STREAM = "platform"
+GENESIS_HASH = "0" * 64
+
+
+def tender_stream(ocid: str) -> str:
+    return f"tender:{ocid}"
+
+
+def head_name(stream: str) -> str:
+    return f"audit:{stream}"
+
+
+def audit_head(stream: str) -> StreamHead | None:
+    return StreamHead.objects.filter(name=head_name(stream)).first()
+
+
+def audit_streams() -> list[str]:
+    """Every audit stream: those with a head, and any with events but a missing head."""
+    with_head = {
+        name.removeprefix("audit:")
+        for name in StreamHead.objects.filter(name__startswith="audit:").values_list(
+            "name", flat=True
+        )
+    }
+    with_events = set(AuditEvent.objects.values_list("stream", flat=True).distinct())
+    return sorted(with_head | with_events)
+
+
+def canonical_json(value) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the same bytes for the same content, on any machine."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+def event_body(
+    *,
+    stream,
+    position,
+    occurred_at: datetime,
+    kind,
+    actor_id,
+    actor_label,
+    object_type,
+    object_id,
+    data,
+    prev_hash,
+) -> dict:
+    return {
+        "stream": stream,
+        "position": position,
+        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
+        "kind": kind,
+        "actor": {"id": actor_id, "label": actor_label},
+        "object": {"type": object_type, "id": str(object_id)},
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+
+
+def event_digest(body: dict) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def audit_record(
+    *,
+    stream: str,
+    kind: str,
+    actor=None,
+    obj=None,
+    data: dict | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEvent:
+    """Append an event to `stream` inside the caller's transaction.
+
+    `actor` is a user or None for the platform itself (the clock, a background job). `data`
+    must be JSON-serialisable; it is stored and hashed as given, so put in it only what the
+    event means, never secrets.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record() must run inside the transaction of its change")
+    head = stream_advance(head_name(stream))
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    actor_id = getattr(actor, "pk", None)
+    actor_label = actor.get_username() if actor is not None else "system"
+    occurred_at = clock.now()
+    prev_hash = head.last_hash or GENESIS_HASH
+    payload = json.loads(canonical_json(data or {}))  # what is hashed is what is stored
+    body = event_body(
+        stream=stream,
+        position=head.position,
+        occurred_at=occurred_at,
+        kind=kind,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        object_type=object_type,
+        object_id=object_id,
+        data=payload,
+        prev_hash=prev_hash,
+    )
+    digest = event_digest(body)
+    event = AuditEvent.objects.create(
+        stream=stream,
+        position=head.position,
+        occurred_at=occurred_at,
+        kind=kind,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        object_type=object_type,
+        object_id=str(object_id),
+        data=payload,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    head.last_hash = digest
+    head.save(update_fields=["position", "last_hash"])
+    return event
+
+
+def event_as_dict(event: AuditEvent) -> dict:
+    body = event_body(
+        stream=event.stream,
+        position=event.position,
+        occurred_at=event.occurred_at,
+        kind=event.kind,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        data=event.data,
+        prev_hash=event.prev_hash,
+    )
+    return {**body, "hash": event.hash}
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    stream: str
+    position: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"stream {self.stream!r} position {self.position}: {self.reason}"
+
+
+def verify_chain(
+    stream: str,
+    events: Iterable[dict],
+    head_position: int | None = None,
+    head_hash: str | None = None,
+) -> ChainBreak | None:
+    """Check one stream's events (as `event_as_dict` gives them, in stored order).
+
+    Works on a downloaded copy as well as on the database. Returns the first break or None.
+    With the stream head given, an event cut off the end is detected too.
+    """
+    expected_prev = GENESIS_HASH
+    expected_position = 1
+    for event in events:
+        position = event["position"]
+        if position != expected_position:
+            reason = (
+                f"expected position {expected_position}, found {position} "
+                "(an event was removed or reordered)"
+            )
+            return ChainBreak(stream, expected_position, reason)
+        if event["prev_hash"] != expected_prev:
+            return ChainBreak(
+                stream,
+                position,
+                "does not follow the previous event "
+                "(an earlier event was changed, removed or reordered)",
+            )
+        body = {k: v for k, v in event.items() if k != "hash"}
+        if event_digest(body) != event["hash"]:
+            return ChainBreak(
+                stream, position, "content does not match its hash (the event was changed)"
+            )
+        expected_prev = event["hash"]
+        expected_position += 1
+    last = expected_position - 1
+    if head_position is not None and head_position != last:
+        return ChainBreak(
+            stream,
+            last + 1,
+            f"the stream head is at {head_position} but the "
+            f"log ends at {last} (events were removed from the end)",
+        )
+    if head_hash is not None and last and head_hash != expected_prev:
+        return ChainBreak(stream, last, "the last event differs from the one the head recorded")
+    return None
+
+
+def verify_stream(stream: str) -> ChainBreak | None:
+    head = audit_head(stream)
+    if head is None:
+        return ChainBreak(stream, 0, "the stream has events but no head (the head was removed)")
+    return verify_chain(stream, stream_events(stream), head.position, head.last_hash)
+
+
+def stream_events(stream: str) -> Iterator[dict]:
+    for event in AuditEvent.objects.filter(stream=stream).order_by("position").iterator(2000):
+        yield event_as_dict(event)

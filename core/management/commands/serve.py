@@ -1,0 +1,62 @@
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+log = logging.getLogger(__name__)
+
+
+def _tick():
+    from django.db import close_old_connections
+
+    from procurement.clock import clock_tick
+
+    try:
+        clock_tick()
+    except Exception:  # keep ticking: one failed tick must not stop the clock
+        log.exception("clock tick failed")
+    finally:
+        close_old_connections()
+
+
+async def clock_loop(interval: float) -> None:
+    tick = database_sync_to_async(_tick)
+    while True:
+        await tick()
+        await asyncio.sleep(interval)
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve HTTP and WebSockets with daphne; with JANGTEO_CLOCK=inprocess (the "
+        "embedded default) the tender clock runs on the server's own event loop."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options):
+        # daphne.server installs Twisted's asyncio reactor on import: import it first.
+        from daphne import server as daphne_server
+        from daphne.endpoints import build_endpoint_description_strings
+
+        from config.asgi import application
+
+        loop = daphne_server.twisted_loop
+
+        def ready():
+            if settings.CLOCK_MODE == "inprocess":
+                loop.create_task(clock_loop(settings.CLOCK_INTERVAL_SECONDS))
+            self.stdout.write(
+                f"Jangteo is serving at http://{host}:{port}/ (clock: {settings.CLOCK_MODE})"
+            )
+
+        daphne_server.Server(
+            application=application,
+            endpoints=build_endpoint_description_strings(host=host, port=port),
+            ready_callable=ready,
+            verbosity=options["verbosity"],
+        ).run()

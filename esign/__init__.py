@@ -1,0 +1,2 @@
+"""The platform PKI (CA, enrollment, CRL), certificate validation, CMS and PAdES
+signing and verification, timestamps and sealing primitives. It knows no workflow."""

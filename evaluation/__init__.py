@@ -1,0 +1,1 @@
+"""Evaluation methods, committees and scores, awards, standstill and complaints."""

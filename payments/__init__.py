@@ -1,0 +1,1 @@
+"""Invoices, payment orders, the payment gateway interface and the ledger."""

@@ -1,0 +1,271 @@
+"""Demo data for the embedded platform: agencies, suppliers, people with every role, and
+tenders in several states, some with deadlines minutes away so a visitor sees them move."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Membership, Organisation, Role, User
+from core import clock
+from procurement import services
+from procurement.models import ProcedureType, Tender
+
+DEMO_PASSWORD = "jangteo-demo-2026"  # noqa: S105 - published demo credential, embedded only
+
+ORGANISATIONS = [
+    ("agency", "조달청", "Public Procurement Service", "1230000"),
+    ("agency", "서울특별시", "Seoul Metropolitan Government", "6110000"),
+    ("company", "한빛건설 주식회사", "Hanbit Construction Co.", "1018163364"),
+    ("company", "새솔정보기술 주식회사", "Saesol IT Co.", "2148712348"),
+    ("company", "누리사무기기", "Nuri Office Supplies", "1208112342"),
+    ("platform", "장터 운영센터", "Jangteo operations", "PLATFORM"),
+]
+
+PEOPLE = [
+    # username, name, organisation code, roles
+    ("officer", "김조달 (procurement officer)", "1230000", [Role.PROCUREMENT_OFFICER]),
+    ("opener1", "이개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
+    ("opener2", "박개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
+    ("opener3", "최개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
+    ("evaluator", "정평가 (evaluator)", "1230000", [Role.EVALUATOR]),
+    ("signer", "강계약 (contract signer)", "1230000", [Role.CONTRACT_SIGNER]),
+    ("inspector", "조검수 (inspector)", "1230000", [Role.INSPECTOR]),
+    ("finance", "윤재무 (finance officer)", "1230000", [Role.FINANCE_OFFICER]),
+    ("seoul", "한서울 (procurement officer, Seoul)", "6110000", [Role.PROCUREMENT_OFFICER]),
+    (
+        "hanbit",
+        "오한빛 (supplier admin and bidder)",
+        "1018163364",
+        [Role.SUPPLIER_ADMIN, Role.BIDDER],
+    ),
+    ("saesol", "서새솔 (bidder)", "2148712348", [Role.SUPPLIER_ADMIN, Role.BIDDER]),
+    ("nuri", "임누리 (bidder)", "1208112342", [Role.SUPPLIER_ADMIN, Role.BIDDER]),
+    ("operator", "장운영 (platform operator)", "PLATFORM", [Role.OPERATOR]),
+    ("reviewer", "문심사 (review body)", "PLATFORM", [Role.REVIEWER]),
+]
+
+
+def demo_procedure(code: str) -> ProcedureType:
+    """A copy of a real procedure type with its minimum periods removed, so demo tenders
+    can move within minutes. Labelled as a demonstration wherever it is shown."""
+    real = ProcedureType.objects.get(code=code)
+    demo, _ = ProcedureType.objects.update_or_create(
+        code=f"demo-{code}",
+        defaults={
+            **{
+                f.name: getattr(real, f.name)
+                for f in ProcedureType._meta.fields
+                if f.name not in ("id", "code")
+            },
+            "name": f"[시연] {real.name}",
+            "name_en": f"[Demo] {real.name_en}",
+            "notice_period_days": 0,
+            "amendment_period_days": 0,
+            "description": "Demonstration only: the minimum periods are removed. "
+            + real.description,
+        },
+    )
+    return demo
+
+
+class Command(BaseCommand):
+    help = "Create demo agencies, suppliers, people and tenders (once; prints the accounts)."
+
+    def handle(self, *args, **options):
+        if Tender.objects.exists():
+            self.stdout.write("Demo data already present.")
+        else:
+            with transaction.atomic():
+                self.seed()
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self.print_accounts()
+
+    def print_accounts(self):
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        for username, name, _code, _roles in PEOPLE:
+            self.stdout.write(f"  {username:<10} {name}")
+        self.stdout.write("  operator also opens the operator console at /operator/\n")
+
+    def seed(self):
+        orgs = {
+            code: Organisation.objects.create(kind=kind, name=name, name_en=name_en, code=code)
+            for kind, name, name_en, code in ORGANISATIONS
+        }
+        people = {}
+        for username, name, code, roles in PEOPLE:
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                email=f"{username}@demo.jangteo.invalid",
+            )
+            if Role.OPERATOR in roles:
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+            for role in roles:
+                Membership.objects.create(user=user, organisation=orgs[code], role=role)
+            people[username] = user
+        self.seed_tenders(orgs, people)
+
+    def seed_tenders(self, orgs, people):
+        now = clock.now().replace(second=0, microsecond=0)
+        officer, pps = people["officer"], orgs["1230000"]
+        qr, lowest, best = (
+            demo_procedure(code) for code in ("qualification-review", "lowest-price", "best-value")
+        )
+
+        def tender(
+            title,
+            procedure,
+            lots,
+            *,
+            buyer=pps,
+            actor=officer,
+            minutes,
+            publish=True,
+            description="",
+        ):
+            q, reg, bid_open, bid_close, opening = minutes
+            t = services.tender_create(
+                actor=actor,
+                buyer=buyer,
+                procedure_type=procedure,
+                title=title,
+                description=description,
+                questions_close_at=now + timedelta(minutes=q),
+                registration_close_at=now + timedelta(minutes=reg),
+                bid_open_at=now + timedelta(minutes=bid_open),
+                bid_close_at=now + timedelta(minutes=bid_close),
+                opening_at=now + timedelta(minutes=opening),
+            )
+            for lot_title, amount, items in lots:
+                lot = services.lot_add(tender=t, actor=actor, title=lot_title, base_amount=amount)
+                for description_, scheme, code, quantity, unit in items:
+                    services.item_add(
+                        lot=lot,
+                        actor=actor,
+                        description=description_,
+                        classification_scheme=scheme,
+                        classification_code=code,
+                        quantity=Decimal(quantity),
+                        unit=unit,
+                    )
+            services.document_add(
+                tender=t,
+                actor=actor,
+                title="입찰공고문 (Notice)",
+                upload=SimpleUploadedFile("notice.txt", f"{title}\n\n{description}\n".encode()),
+            )
+            if publish:
+                services.tender_publish(tender=t, actor=actor)
+            return t
+
+        day = 24 * 60
+        tender(
+            "2027년 정부청사 사무용 가구 구매",
+            qr,
+            [
+                (
+                    "사무용 의자",
+                    184_500_000,
+                    [("사무용 의자 (메쉬형)", "UNSPSC", "56112104", "1200", "EA")],
+                )
+            ],
+            minutes=(1, 2, 2, 6, 7),
+            description="Bidding opens in about two minutes and closes about four "
+            "minutes later: watch the board and this page change by themselves.",
+        )
+        soon = tender(
+            "공공데이터 포털 유지관리 용역",
+            best,
+            [
+                (
+                    "유지관리",
+                    320_000_000,
+                    [("응용 소프트웨어 유지관리", "CPV", "72267000", "12", "month")],
+                )
+            ],
+            minutes=(1, 1, 0, 3, 4),
+            description="In bidding now; the bid deadline is about three minutes away.",
+        )
+        services.question_ask(
+            tender=soon,
+            actor=people["saesol"],
+            organisation=orgs["2148712348"],
+            text="기존 시스템의 소스코드는 제공됩니까? "
+            "(Is the source code of the current system provided?)",
+        )
+        long_running = tender(
+            "국도 3호선 포장 보수공사",
+            lowest,
+            [
+                ("1공구", 1_250_000_000, [("아스팔트 포장 보수", "CPV", "45233142", "8.5", "km")]),
+                (
+                    "2공구",
+                    980_000_000,
+                    [
+                        ("아스팔트 포장 보수", "CPV", "45233142", "6.2", "km"),
+                        ("차선 도색", "CPV", "45233221", "6.2", "km"),
+                    ],
+                ),
+            ],
+            minutes=(7 * day, 9 * day, 1 * day, 10 * day, 10 * day + 60),
+            description="Two lots; bidding opens tomorrow.",
+        )
+        question = services.question_ask(
+            tender=long_running,
+            actor=people["hanbit"],
+            organisation=orgs["1018163364"],
+            text="현장 설명회가 있습니까? (Is there a site visit?)",
+        )
+        services.question_answer(
+            question=question,
+            actor=officer,
+            answer="12월 1일 10시 현장에서 진행합니다. (On site, 1 December at 10:00.)",
+        )
+        services.tender_amend(
+            tender=long_running,
+            actor=officer,
+            reason="Site visit added; bid deadline extended by two days.",
+            changes={
+                "bid_close_at": now + timedelta(minutes=12 * day),
+                "opening_at": now + timedelta(minutes=12 * day + 60),
+            },
+        )
+        tender(
+            "복합기 임차",
+            lowest,
+            [
+                (
+                    "A4 복합기",
+                    36_000_000,
+                    [("A4 컬러 복합기 임차", "UNSPSC", "44101501", "30", "EA")],
+                )
+            ],
+            buyer=orgs["6110000"],
+            actor=people["seoul"],
+            minutes=(2, 3, 1, 5, 6),
+            description="Seoul's tender: bidding opens in a minute.",
+        )
+        cancelled = tender(
+            "청사 조경 관리 용역",
+            lowest,
+            [("조경 관리", 58_000_000, [("조경 관리 서비스", "CPV", "77310000", "1", "year")])],
+            minutes=(3 * day, 4 * day, 1, 5 * day, 5 * day + 60),
+        )
+        services.tender_cancel(
+            tender=cancelled,
+            actor=officer,
+            reason="예산 재편성으로 취소합니다. (Budget reallocated.)",
+        )
+        tender(
+            "전자결재 시스템 고도화 (작성 중)",
+            best,
+            [("고도화", 450_000_000, [("소프트웨어 개발", "CPV", "72212000", "1", "lot")])],
+            minutes=(10 * day, 12 * day, 11 * day, 20 * day, 20 * day + 60),
+            publish=False,
+            description="A draft: only the agency's officers see it.",
+        )

@@ -1,0 +1,1 @@
+"""Supplier companies: registration, verification, licences and categories, debarment."""

@@ -1,0 +1,185 @@
+"""Named personas and tender builders shared by the whole suite.
+
+Access control is the point of most tests, so the people are named for who they are: the
+officer of the Public Procurement Service, an officer of another agency, two competing
+suppliers' bidders, an outsider with an account but no role, and the anonymous public.
+"""
+
+import importlib
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from procurement import services
+from procurement.models import ProcedureType
+
+needs_postgres = pytest.mark.skipif(
+    not settings.USES_POSTGRES,
+    reason="needs PostgreSQL (row locks and SKIP LOCKED); the embedded SQLite default "
+    "serialises writers instead. CI runs these against the real server.",
+)
+
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 10:00 KST, a Monday
+
+
+def _person(username: str, organisation: Organisation | None, *roles: Role) -> User:
+    user = User.objects.create_user(
+        username=username, password="correct-horse-battery", display_name=username.title()
+    )
+    for role in roles:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def agency(db):
+    return Organisation.objects.create(
+        kind=OrganisationKind.AGENCY,
+        name="조달청",
+        name_en="Public Procurement Service",
+        code="1230000",
+    )
+
+
+@pytest.fixture
+def other_agency(db):
+    return Organisation.objects.create(
+        kind=OrganisationKind.AGENCY, name="서울특별시", code="6110000"
+    )
+
+
+@pytest.fixture
+def company_a(db):
+    return Organisation.objects.create(
+        kind=OrganisationKind.COMPANY, name="한빛건설", code="1018163364"
+    )
+
+
+@pytest.fixture
+def company_b(db):
+    return Organisation.objects.create(
+        kind=OrganisationKind.COMPANY, name="새솔정보기술", code="2148712348"
+    )
+
+
+@pytest.fixture
+def officer(agency):
+    return _person("officer", agency, Role.PROCUREMENT_OFFICER)
+
+
+@pytest.fixture
+def opening_officer(agency):
+    return _person("opener", agency, Role.OPENING_OFFICER)
+
+
+@pytest.fixture
+def other_officer(other_agency):
+    return _person("other_officer", other_agency, Role.PROCUREMENT_OFFICER)
+
+
+@pytest.fixture
+def bidder_a(company_a):
+    return _person("bidder_a", company_a, Role.BIDDER)
+
+
+@pytest.fixture
+def bidder_b(company_b):
+    return _person("bidder_b", company_b, Role.BIDDER, Role.SUPPLIER_ADMIN)
+
+
+@pytest.fixture
+def outsider(db):
+    return _person("outsider", None)
+
+
+def standard_procedure(code: str) -> ProcedureType:
+    """A procedure type the migrations seed; re-seeded after a transactional test's flush."""
+    types = importlib.import_module("procurement.migrations.0002_procedure_types").TYPES
+    values = next(t for t in types if t["code"] == code)
+    return ProcedureType.objects.get_or_create(code=code, defaults=values)[0]
+
+
+@pytest.fixture
+def lowest_price(db):
+    return standard_procedure("lowest-price")
+
+
+@pytest.fixture
+def qualification_review(db):
+    return standard_procedure("qualification-review")
+
+
+def deadlines(
+    start: datetime, *, questions=8, registration=9, bid_open=1, bid_close=10, opening=10.1
+) -> dict:
+    """Deadlines `days` after `start`, in the order the rules want by default."""
+    return {
+        "questions_close_at": start + timedelta(days=questions),
+        "registration_close_at": start + timedelta(days=registration),
+        "bid_open_at": start + timedelta(days=bid_open),
+        "bid_close_at": start + timedelta(days=bid_close),
+        "opening_at": start + timedelta(days=opening),
+    }
+
+
+@pytest.fixture
+def make_draft(agency, officer, lowest_price):
+    """Build a draft with one lot and one item (ready to publish) as the officer."""
+
+    def make(*, procedure=None, actor=None, buyer=None, start=None, lots=1, **overrides):
+        start = start or timezone.now()
+        tender = services.tender_create(
+            actor=actor or officer,
+            buyer=buyer or agency,
+            procedure_type=procedure or lowest_price,
+            **{
+                "title": "사무용 의자 구매",
+                "description": "의자 1,200개",
+                **deadlines(start),
+                **overrides,
+            },
+        )
+        for number in range(lots):
+            lot = services.lot_add(
+                tender=tender,
+                actor=actor or officer,
+                title=f"Lot {number + 1}",
+                base_amount=100_000_000,
+            )
+            services.item_add(
+                lot=lot,
+                actor=actor or officer,
+                description="메쉬 의자",
+                classification_scheme="UNSPSC",
+                classification_code="56112104",
+                quantity=Decimal("1200"),
+                unit="EA",
+            )
+        return tender
+
+    return make
+
+
+@pytest.fixture
+def published(make_draft, officer):
+    """A tender in notice: bidding opens in a day, closes in ten."""
+
+    def make(**kwargs):
+        tender = make_draft(**kwargs)
+        return services.tender_publish(tender=tender, actor=officer)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _english_messages_outside_requests():
+    """Use cases called directly speak English here so assertions can read their messages;
+    pages still pick the reader's language per request (Korean by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

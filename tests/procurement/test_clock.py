@@ -1,0 +1,95 @@
+"""The tender clock with several instances running at once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+
+from core.audit import tender_stream, verify_stream
+from core.models import AuditEvent, LiveEvent
+from procurement.clock import clock_tick
+from procurement.models import Tender, TenderStatus
+from tests.conftest import NOW, needs_postgres
+
+
+def run_instances(count: int, moment) -> list:
+    """Run `count` clock instances in parallel threads (own connections), all at `moment`."""
+    results, errors = [], []
+    barrier = threading.Barrier(count)
+
+    def instance():
+        try:
+            barrier.wait()
+            results.extend(clock_tick())
+        except Exception as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with time_machine.travel(moment, tick=False):
+        threads = [threading.Thread(target=instance) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def due_tenders(published):
+    with time_machine.travel(NOW, tick=False):
+        return [published() for _ in range(12)]
+
+
+def assert_moved_exactly_once(tenders, results, kind):
+    assert len(results) == len(tenders)
+    assert len({m.ocid for m in results}) == len(tenders)
+    for tender in tenders:
+        events = AuditEvent.objects.filter(stream=tender_stream(tender.ocid), kind=kind)
+        assert events.count() == 1
+        assert verify_stream(tender_stream(tender.ocid)) is None
+    assert LiveEvent.objects.filter(topic="board", kind=kind).count() == len(tenders)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_clock_instances_move_each_tender_exactly_once(due_tenders):
+    results = run_instances(4, due_tenders[0].bid_open_at)
+    assert_moved_exactly_once(due_tenders, results, "tender.bidding_opened")
+    assert set(Tender.objects.values_list("status", flat=True)) == {TenderStatus.BIDDING}
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_instances_share_the_work_through_skip_locked(due_tenders):
+    """With SKIP LOCKED no instance waits for another's row: all finish, none duplicates."""
+    results = run_instances(3, due_tenders[0].bid_close_at + timedelta(seconds=1))
+    # each tender goes notice -> bidding -> opening exactly once
+    assert len(results) == 2 * len(due_tenders)
+    assert len({(m.ocid, m.target) for m in results}) == len(results)
+    assert set(Tender.objects.values_list("status", flat=True)) == {TenderStatus.OPENING}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clock_instances_on_the_embedded_database_never_double_move(due_tenders):
+    results = run_instances(2, due_tenders[0].bid_open_at)
+    assert_moved_exactly_once(due_tenders, results, "tender.bidding_opened")
+
+
+@pytest.mark.django_db(transaction=True)  # the command closes its connection after a tick
+def test_run_clock_once_moves_due_tenders(due_tenders):
+    with time_machine.travel(due_tenders[0].bid_open_at, tick=False):
+        call_command("run_clock", once=True)
+    assert set(Tender.objects.values_list("status", flat=True)) == {TenderStatus.BIDDING}
+
+
+@pytest.mark.django_db
+def test_the_celery_clock_task_moves_due_tenders(due_tenders):
+    from procurement.tasks import clock_tick as task
+
+    with time_machine.travel(due_tenders[0].bid_open_at, tick=False):
+        assert task.delay().get() == len(due_tenders)
