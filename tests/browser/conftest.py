@@ -17,9 +17,15 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -32,15 +38,26 @@ def free_port() -> int:
 def server(transactional_db):
     """The platform served on a free port, sharing the test database."""
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "JANGTEO_CLOCK": "inprocess", "JANGTEO_CLOCK_INTERVAL": "0.2"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "JANGTEO_CLOCK": "inprocess",
+        "JANGTEO_CLOCK_INTERVAL": "0.2",
+    }
     if connection.vendor == "postgresql":
         settings = connection.settings_dict
-        env["DATABASE_URL"] = (f"postgres://{settings['USER']}@{settings['HOST']}:"
-                               f"{settings['PORT']}/{settings['NAME']}")
+        env["DATABASE_URL"] = (
+            f"postgres://{settings['USER']}@{settings['HOST']}:"
+            f"{settings['PORT']}/{settings['NAME']}"
+        )
     log = (ROOT / "var" / f"browser-server-{port}.log").open("w")
-    process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -67,8 +84,9 @@ def server(transactional_db):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: run `make test` (it installs it) "
-                    "or set CHROMIUM")
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}: run `make test` (it installs it) or set CHROMIUM"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in the test thread for as long as it runs;

@@ -26,8 +26,9 @@ def watch(page, url):
     page.evaluate("window.__notReloaded = true")
 
 
-def test_a_cancellation_by_the_officer_reaches_an_open_tender_page(server, new_page,
-                                                                  published, officer):
+def test_a_cancellation_by_the_officer_reaches_an_open_tender_page(
+    server, new_page, published, officer
+):
     tender = published()
     citizen = new_page()
     watch(citizen, f"{server}/tenders/{tender.pk}/")
@@ -48,18 +49,27 @@ def test_a_cancellation_by_the_officer_reaches_an_open_tender_page(server, new_p
 
 
 def test_the_clock_moves_an_open_page_and_the_board_when_bidding_opens(
-        server, new_page, make_draft, officer, lowest_price):
+    server, new_page, make_draft, officer, lowest_price
+):
     from procurement import services
 
     quick = ProcedureType.objects.create(
-        code="quick", name="빠른 절차", name_en="Quick", method="lowest_price",
-        notice_period_days=0, amendment_period_days=0)
+        code="quick",
+        name="빠른 절차",
+        name_en="Quick",
+        method="lowest_price",
+        notice_period_days=0,
+        amendment_period_days=0,
+    )
     now = timezone.now()
-    tender = make_draft(procedure=quick, questions_close_at=now + timedelta(seconds=30),
-                        registration_close_at=now + timedelta(seconds=40),
-                        bid_open_at=now + timedelta(seconds=6),
-                        bid_close_at=now + timedelta(minutes=5),
-                        opening_at=now + timedelta(minutes=6))
+    tender = make_draft(
+        procedure=quick,
+        questions_close_at=now + timedelta(seconds=30),
+        registration_close_at=now + timedelta(seconds=40),
+        bid_open_at=now + timedelta(seconds=6),
+        bid_close_at=now + timedelta(minutes=5),
+        opening_at=now + timedelta(minutes=6),
+    )
     services.tender_publish(tender=tender, actor=officer)
 
     page, board = new_page(), new_page(locale="en-US")
