@@ -161,7 +161,7 @@ def summary(name: str, n: int, t0: float, times: list[float | None]) -> dict:
 
 
 async def bench_platform(n: int, env: dict, timeout: float) -> dict:
-    tender_id = prepare_platform(env)
+    tender_id = await asyncio.to_thread(prepare_platform, env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
