@@ -11,3 +11,5 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("operator/", admin.site.urls),
 ]
+
+handler403 = "core.views.permission_denied"

@@ -164,6 +164,7 @@ CLOCK_INTERVAL_SECONDS = env.float("JANGTEO_CLOCK_INTERVAL", default=0.5)
 AUTHORITATIVE_CLOCK = env.str("JANGTEO_AUTHORITATIVE_CLOCK", default="local")
 CELERY_BEAT_SCHEDULE = {
     "tender-clock": {"task": "procurement.tasks.clock_tick", "schedule": CLOCK_INTERVAL_SECONDS},
+    "prune-live-events": {"task": "core.tasks.prune_live_events", "schedule": 3600.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -251,6 +252,7 @@ OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")
 PLATFORM_NAME = "Jangteo"
 # How many missed live events a reconnecting client is replayed before it gets a snapshot.
 LIVE_REPLAY_LIMIT = env.int("LIVE_REPLAY_LIMIT", default=200)
+LIVE_EVENT_RETENTION_DAYS = env.int("LIVE_EVENT_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

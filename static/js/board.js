@@ -22,6 +22,7 @@
     var l = labels();
     var tr = document.createElement("tr");
     tr.setAttribute("data-tender-id", tender.id);
+    tr.setAttribute("data-status", tender.status);
     var notice = cell(l[0], tender.notice_number); notice.setAttribute("data-field", "notice_number");
     var titleCell = cell(l[1]);
     var link = document.createElement("a");

@@ -8,6 +8,7 @@
   "use strict";
 
   var catalog = {};
+  var COUNTING = ["notice", "bidding"];
   var clockOffsetMs = 0; // server time minus local time
 
   function loadCatalog() {
@@ -42,8 +43,11 @@
   function tickCountdowns() {
     var now = serverNow();
     document.querySelectorAll("time.countdown[data-deadline]").forEach(function (el) {
+      // Deadlines count down only while they still matter (a notice or open bidding).
+      var holder = el.closest("[data-status]");
+      var running = !holder || COUNTING.indexOf(holder.getAttribute("data-status")) >= 0;
       var deadline = Date.parse(el.getAttribute("data-deadline"));
-      el.textContent = isNaN(deadline) ? "" : formatRemaining(deadline - now);
+      el.textContent = running && !isNaN(deadline) ? formatRemaining(deadline - now) : "";
     });
     var clock = document.getElementById("server-clock");
     if (clock) { clock.textContent = formatKst(new Date(now).toISOString()); }
@@ -55,6 +59,8 @@
     if (!el) { return; }
     el.textContent = statusLabel(status);
     el.className = "status status-" + status;
+    var holder = el.closest("[data-status]");
+    if (holder) { holder.setAttribute("data-status", status); }
   }
 
   function LiveTopic(path, seq, handlers) {

@@ -45,6 +45,8 @@ def test_a_cancellation_by_the_officer_reaches_an_open_tender_page(
     expect(status).to_have_text("취소", timeout=5_000)
     expect(status).to_have_class("status status-cancelled")
     expect(citizen.locator("[data-field=cancel_reason_text]")).to_have_text("예산 재편성")
+    # a cancelled tender's deadlines no longer count down
+    expect(citizen.locator('time[data-deadline-field="bid_close_at"]')).to_have_text("")
     assert citizen.evaluate("window.__notReloaded") is True
 
 
