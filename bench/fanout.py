@@ -190,10 +190,11 @@ async def bench_platform(n: int, env: dict, timeout: float) -> dict:
         await asyncio.sleep(0.05)
         t0 = time.perf_counter()
         await asyncio.to_thread(lambda: opener.open(request).read())
+        request_ms = (time.perf_counter() - t0) * 1000
         times = await waiting
         for ws in sockets:
             await ws.close()
-        return summary("jangteo (daphne + channels)", n, t0, times)
+        return {**summary("jangteo (daphne + channels)", n, t0, times), "request_ms": request_ms}
     finally:
         server.terminate()
         server.wait(10)
@@ -277,6 +278,10 @@ async def main() -> None:
     floor = await bench_floor(args.watchers, args.timeout)
     show(platform)
     show(floor)
+    print(
+        f"  (the cancellation's HTTP request itself took {platform['request_ms']:.1f} ms of "
+        "the platform's time)"
+    )
     if "p99" in platform and "p99" in floor and floor["p99"] > 0:
         print(f"  platform p99 / floor p99 = {platform['p99'] / floor['p99']:.1f}x")
 

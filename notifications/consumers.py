@@ -21,27 +21,39 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from core import clock
-from core.live import BOARD, events_since, group_name, tender_topic, topic_head
+from core.live import BOARD, events_since, tender_topic, topic_head
 
 from . import snapshots
+from .hub import hub
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    # Sockets get no channel of their own: the process hub holds the one subscription per
+    # topic and writes each event to its sockets (see hub.py).
+    channel_layer_alias = None
     topic: str | None = None
+    joined = False
 
-    async def resolve_topic(self) -> str | None:
+    def resolve_topic(self, kwargs: dict) -> str | None:
+        """The public topic this URL names, or None when there is none (runs in a thread)."""
         raise NotImplementedError
 
+    def _opening_state(self) -> tuple[str | None, int]:
+        topic = self.resolve_topic(self.scope["url_route"]["kwargs"])
+        return topic, (topic_head(topic) if topic else 0)
+
     async def connect(self):
-        self.topic = await self.resolve_topic()
+        self.topic, head = await database_sync_to_async(self._opening_state)()
         if self.topic is None:
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(group_name(self.topic), self.channel_name)
         await self.accept()
+        # Join before replaying what was missed: an event committed in between may arrive
+        # twice, and the client drops the duplicate by its sequence number.
+        await hub().join(self.topic, self.deliver)
+        self.joined = True
         query = parse_qs(self.scope.get("query_string", b"").decode())
         since = _whole_number(query.get("since", [None])[0])
-        head = await database_sync_to_async(topic_head)(self.topic)
         await self._send(
             {
                 "type": "hello",
@@ -54,8 +66,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.resync(since)
 
     async def disconnect(self, code):
-        if self.topic:
-            await self.channel_layer.group_discard(group_name(self.topic), self.channel_name)
+        if self.joined:
+            await hub().leave(self.topic, self.deliver)
+
+    async def deliver(self, text: str) -> None:
+        # Encoded once by the publisher, sent as is to every watcher.
+        await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -82,24 +98,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for event in events:
             await self._send({"type": "event", **event.as_message()})
 
-    async def live_event(self, message):
-        # Encoded once by the publisher, sent as is to every watcher.
-        await self.send(text_data=message["text"])
-
     async def _send(self, message: dict) -> None:
         await self.send(text_data=json.dumps(message, ensure_ascii=False))
 
 
 class BoardConsumer(LiveConsumer):
-    async def resolve_topic(self):
+    def resolve_topic(self, kwargs):
         return BOARD
 
 
 class TenderConsumer(LiveConsumer):
-    async def resolve_topic(self):
-        tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
-        exists = await database_sync_to_async(snapshots.tender_is_public)(tender_id)
-        return tender_topic(tender_id) if exists else None
+    def resolve_topic(self, kwargs):
+        tender_id = kwargs["tender_id"]
+        return tender_topic(tender_id) if snapshots.tender_is_public(tender_id) else None
 
 
 def _whole_number(value) -> int | None:

@@ -112,6 +112,10 @@ else:
             "NAME": env.str("SQLITE_PATH", default=str(VAR_DIR / "jangteo.sqlite3")),
             # IMMEDIATE takes the write lock at BEGIN, so two writers never both read a
             # stream head and then collide at their first write.
+            # Keep the connection between requests: opening a SQLite connection costs more
+            # than most of the queries made on it.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

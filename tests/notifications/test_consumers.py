@@ -141,3 +141,21 @@ async def test_many_watchers_of_one_tender_all_get_the_change(published, officer
     events = await asyncio.gather(*(receive(w) for w in watchers))
     assert {e["kind"] for e in events} == {"tender.cancelled"}
     await asyncio.gather(*(w.disconnect() for w in watchers))
+
+
+async def test_watchers_of_a_topic_share_one_subscription_released_by_the_last(published):
+    from notifications.hub import hub
+
+    tender = await database_sync_to_async(published)()
+    topic = f"tender.{tender.pk}"
+    watchers = []
+    for _ in range(5):
+        communicator, _, _ = await connect(f"/ws/tenders/{tender.pk}/")
+        await receive(communicator)
+        watchers.append(communicator)
+    assert len(hub().watchers[topic]) == 5
+    assert topic in hub().listeners
+    for communicator in watchers:
+        await communicator.disconnect()
+    assert topic not in hub().listeners
+    assert topic not in hub().watchers
