@@ -93,3 +93,74 @@ def test_the_celery_clock_task_moves_due_tenders(due_tenders):
 
     with time_machine.travel(due_tenders[0].bid_open_at, tick=False):
         assert task.delay().get() == len(due_tenders)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_run_clock_processes_move_each_tender_once_within_two_seconds(published):
+    """Real processes, the production way: each `run_clock` ticks every 0.2 s on the test
+    database; every tender due moves exactly once, within 2 s of its time."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from procurement.models import ProcedureType
+
+    quick = ProcedureType.objects.create(
+        code="quick-clock",
+        name="quick",
+        method="lowest_price",
+        notice_period_days=0,
+        amendment_period_days=0,
+    )
+    due_at = timezone.now() + timedelta(seconds=4)
+    tenders = [
+        published(
+            procedure=quick,
+            questions_close_at=due_at,
+            registration_close_at=due_at,
+            bid_open_at=due_at,
+            bid_close_at=due_at + timedelta(hours=1),
+            opening_at=due_at + timedelta(hours=2),
+        )
+        for _ in range(6)
+    ]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    root = Path(__file__).resolve().parents[2]
+    clocks = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "run_clock", "--interval", "0.2"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    try:
+        while (
+            timezone.now() < due_at + timedelta(seconds=2)
+            and Tender.objects.filter(status=TenderStatus.NOTICE).exists()
+        ):
+            time.sleep(0.1)
+        moved_by = timezone.now()
+    finally:
+        for process in clocks:
+            process.terminate()
+        errors = [process.communicate(timeout=10)[1].decode() for process in clocks]
+    assert not Tender.objects.filter(status=TenderStatus.NOTICE).exists(), errors
+    assert moved_by - due_at < timedelta(seconds=2)
+    for tender in tenders:
+        assert (
+            AuditEvent.objects.filter(
+                stream=tender_stream(tender.ocid), kind="tender.bidding_opened"
+            ).count()
+            == 1
+        )
