@@ -8,7 +8,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 
@@ -51,28 +50,17 @@ def canonical_json(value) -> bytes:
     ).encode()
 
 
-def event_body(
-    *,
-    stream,
-    position,
-    occurred_at: datetime,
-    kind,
-    actor_id,
-    actor_label,
-    object_type,
-    object_id,
-    data,
-    prev_hash,
-) -> dict:
+def event_content(event: AuditEvent) -> dict:
+    """Everything an event's hash covers, as the JSON anyone downloads and re-hashes."""
     return {
-        "stream": stream,
-        "position": position,
-        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
-        "kind": kind,
-        "actor": {"id": actor_id, "label": actor_label},
-        "object": {"type": object_type, "id": str(object_id)},
-        "data": data,
-        "prev_hash": prev_hash,
+        "stream": event.stream,
+        "position": event.position,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "kind": event.kind,
+        "actor": {"id": event.actor_id, "label": event.actor_label},
+        "object": {"type": event.object_type, "id": event.object_id},
+        "data": event.data,
+        "prev_hash": event.prev_hash,
     }
 
 
@@ -102,56 +90,27 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    actor_id = getattr(actor, "pk", None)
-    actor_label = actor.get_username() if actor is not None else "system"
-    occurred_at = clock.now()
-    prev_hash = head.last_hash or GENESIS_HASH
-    payload = json.loads(canonical_json(data or {}))  # what is hashed is what is stored
-    body = event_body(
+    event = AuditEvent(
         stream=stream,
         position=head.position,
-        occurred_at=occurred_at,
+        occurred_at=clock.now(),
         kind=kind,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type=object_type,
-        object_id=object_id,
-        data=payload,
-        prev_hash=prev_hash,
-    )
-    digest = event_digest(body)
-    event = AuditEvent.objects.create(
-        stream=stream,
-        position=head.position,
-        occurred_at=occurred_at,
-        kind=kind,
-        actor_id=actor_id,
-        actor_label=actor_label,
+        actor_id=getattr(actor, "pk", None),
+        actor_label=actor.get_username() if actor is not None else "system",
         object_type=object_type,
         object_id=str(object_id),
-        data=payload,
-        prev_hash=prev_hash,
-        hash=digest,
+        data=json.loads(canonical_json(data or {})),  # what is hashed is what is stored
+        prev_hash=head.last_hash or GENESIS_HASH,
     )
+    event.hash = digest = event_digest(event_content(event))
+    event.save()
     head.last_hash = digest
     head.save(update_fields=["position", "last_hash"])
     return event
 
 
 def event_as_dict(event: AuditEvent) -> dict:
-    body = event_body(
-        stream=event.stream,
-        position=event.position,
-        occurred_at=event.occurred_at,
-        kind=event.kind,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        data=event.data,
-        prev_hash=event.prev_hash,
-    )
-    return {**body, "hash": event.hash}
+    return {**event_content(event), "hash": event.hash}
 
 
 @dataclass(frozen=True)
