@@ -8,6 +8,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role
+from suppliers.models import Category
 
 
 class Method(models.TextChoices):
@@ -157,6 +158,16 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         _("procedure terms at publication"), default=dict, blank=True
     )
     currency = models.CharField(_("currency"), max_length=3, default="KRW")
+    categories = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eligible categories"),
+        help_text=_(
+            "A supplier must hold a valid licence in one of these; none means any "
+            "verified supplier may take part."
+        ),
+    )
     status = FSMField(
         _("status"),
         default=TenderStatus.DRAFT,

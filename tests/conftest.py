@@ -92,6 +92,18 @@ def bidder_b(company_b):
 
 
 @pytest.fixture
+def platform(db):
+    return Organisation.objects.create(
+        kind=OrganisationKind.PLATFORM, name="장터 운영센터", code="PLATFORM"
+    )
+
+
+@pytest.fixture
+def operator(platform):
+    return _person("operator", platform, Role.OPERATOR)
+
+
+@pytest.fixture
 def outsider(db):
     return _person("outsider", None)
 
