@@ -1,7 +1,8 @@
 """The audit log: append events in the caller's transaction; verify whole streams.
 
-Streams: `platform` for platform-wide events, `tender:<ocid>` for everything about one
-tender. Each event's hash covers its content and its predecessor's hash.
+Streams: `platform` for platform-wide events, `tender:<ocid>` for everything public about
+one tender, `sealed:<ocid>` for what must stay secret until its opening (who registered,
+who bid). Each event's hash covers its content and its predecessor's hash.
 """
 
 import hashlib
@@ -21,6 +22,12 @@ GENESIS_HASH = "0" * 64
 
 def tender_stream(ocid: str) -> str:
     return f"tender:{ocid}"
+
+
+def sealed_stream(ocid: str) -> str:
+    """The part of a tender's log that would tell who takes part (registrations, bids):
+    kept as carefully as the rest, published from the opening on."""
+    return f"sealed:{ocid}"
 
 
 def head_name(stream: str) -> str:

@@ -3,6 +3,7 @@
 from django.db.models import Sum
 from django.http import Http404, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view
@@ -10,11 +11,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
-from core.audit import audit_head, stream_events, tender_stream
+from core.audit import audit_head, sealed_stream, stream_events, tender_stream
 from core.live import events_since, tender_topic, topic_head
 
 from . import selectors
-from .models import Amendment, Item, Lot, Question, Tender, TenderDocument, TenderStatus
+from .models import (
+    SEALED_LOG_PUBLIC,
+    Amendment,
+    Item,
+    Lot,
+    Question,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+)
 
 
 class BuyerSerializer(serializers.Serializer):
@@ -181,7 +191,14 @@ def _public_tender(pk: int) -> Tender:
 @api_view(["GET"])
 def tender_audit(request: Request, pk: int):
     tender = _public_tender(pk)
-    stream = tender_stream(tender.ocid)
+    if request.query_params.get("stream") == "sealed":
+        if tender.status not in SEALED_LOG_PUBLIC:
+            return Response(
+                {"detail": _("This part of the log is published at the opening.")}, status=403
+            )
+        stream = sealed_stream(tender.ocid)
+    else:
+        stream = tender_stream(tender.ocid)
     head = audit_head(stream)
     document = {
         "stream": stream,

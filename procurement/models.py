@@ -125,6 +125,15 @@ class TenderStatus(models.TextChoices):
 
 
 PUBLIC_STATUSES = [s for s in TenderStatus.values if s != TenderStatus.DRAFT]
+# From the end of the opening ceremony, who took part is public (the sealed log included).
+SEALED_LOG_PUBLIC = [
+    TenderStatus.EVALUATION,
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACTING,
+    TenderStatus.IN_PROGRESS,
+    TenderStatus.COMPLETED,
+    TenderStatus.UNSUCCESSFUL,
+]
 CANCELLABLE = [
     TenderStatus.DRAFT,
     TenderStatus.NOTICE,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from procurement import services
 from procurement.models import ProcedureType
+from suppliers.models import Category, Licence, Supplier
 
 needs_postgres = pytest.mark.skipif(
     not settings.USES_POSTGRES,
@@ -64,6 +65,34 @@ def company_b(db):
     return Organisation.objects.create(
         kind=OrganisationKind.COMPANY, name="새솔정보기술", code="2148712348"
     )
+
+
+def _supplier(organisation: Organisation, status: str = "verified") -> Supplier:
+    supplier = Supplier.objects.create(
+        organisation=organisation,
+        status=status,
+        representative="대표",
+        address="서울",
+        phone="02-000-0000",
+        email="bid@example.kr",
+        bank_name="기업은행",
+        bank_account="000-000000-00-000",
+        bank_holder=organisation.name,
+        registered_at=timezone.now(),
+    )
+    Licence.objects.create(supplier=supplier, category=Category.objects.get(code="G-FURN"))
+    return supplier
+
+
+@pytest.fixture
+def supplier_a(company_a):
+    """Company A as a verified supplier licensed for furniture (G-FURN)."""
+    return _supplier(company_a)
+
+
+@pytest.fixture
+def supplier_b(company_b):
+    return _supplier(company_b)
 
 
 @pytest.fixture
