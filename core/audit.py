@@ -1,8 +1,9 @@
 """The audit log: append events in the caller's transaction; verify whole streams.
 
-Streams: `platform` for platform-wide events, `tender:<ocid>` for everything public about
-one tender, `sealed:<ocid>` for what must stay secret until its opening (who registered,
-who bid). Each event's hash covers its content and its predecessor's hash.
+Streams: `platform` for platform-wide events; for each tender `tender:<ocid>` (public, from
+its publication on), `sealed:<ocid>` (who asked, registered or bid: public once the opening is
+over) and `internal:<ocid>` (its drafting inside the agency: never public).
+Each event's hash covers its content and its predecessor's hash.
 """
 
 import hashlib
@@ -22,6 +23,11 @@ GENESIS_HASH = "0" * 64
 
 def tender_stream(ocid: str) -> str:
     return f"tender:{ocid}"
+
+
+def internal_stream(ocid: str) -> str:
+    """A tender's drafting history inside its agency: audited, never published."""
+    return f"internal:{ocid}"
 
 
 def sealed_stream(ocid: str) -> str:

@@ -124,7 +124,6 @@ class TenderStatus(models.TextChoices):
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
 
 
-PUBLIC_STATUSES = [s for s in TenderStatus.values if s != TenderStatus.DRAFT]
 # From the end of the opening ceremony, who took part is public (the sealed log included).
 SEALED_LOG_PUBLIC = [
     TenderStatus.EVALUATION,
@@ -217,7 +216,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status != TenderStatus.DRAFT
+        """Published once, public for good (a draft cancelled unpublished never is)."""
+        return self.published_at is not None
 
     @property
     def notice_number(self) -> str:

@@ -5,13 +5,14 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from accounts.models import Role
 from accounts.permissions import organisations_where
 
-from .models import PUBLIC_STATUSES, Lot, Tender, TenderDocument
+from .models import Lot, Tender, TenderDocument
 
 
 def tenders_public() -> QuerySet[Tender]:
-    """Every tender the public may see: all but drafts."""
+    """Every tender the public may see: every one ever published (never a draft, nor a
+    draft cancelled before publication)."""
     return (
-        Tender.objects.filter(status__in=PUBLIC_STATUSES)
+        Tender.objects.filter(published_at__isnull=False)
         .select_related("buyer", "procedure_type")
         .annotate(total_amount=Sum("lots__base_amount"))
         .order_by("-published_at", "-id")

@@ -17,7 +17,7 @@ from django_fsm import can_proceed, has_transition_perm
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import require_role
 from core import clock
-from core.audit import audit_record, tender_stream
+from core.audit import audit_record, internal_stream, sealed_stream, tender_stream
 from core.streams import stream_advance
 
 from . import events
@@ -59,13 +59,10 @@ def _require_transition(method, actor, label: str) -> None:
 
 
 def _audit(tender: Tender, kind: str, actor, data: dict | None = None, obj=None) -> None:
-    audit_record(
-        stream=tender_stream(tender.ocid),
-        kind=kind,
-        actor=actor,
-        obj=obj or tender,
-        data=data or {},
-    )
+    """Write to the tender's public stream once it is published, to its internal stream
+    before (the drafting of a notice is the agency's own business)."""
+    stream = tender_stream(tender.ocid) if tender.is_public else internal_stream(tender.ocid)
+    audit_record(stream=stream, kind=kind, actor=actor, obj=obj or tender, data=data or {})
 
 
 def _json_value(value):
@@ -415,12 +412,20 @@ def question_ask(*, tender: Tender, actor, organisation: Organisation, text: str
         question = Question.objects.create(
             tender=tender, text=text, asked_by=actor, asked_for=organisation, asked_at=now
         )
+        # The public log shows the question, not who asked: that goes to the sealed stream.
         _audit(
             tender,
             "tender.question_asked",
-            actor,
+            None,
             {"question": question.pk, "text": text},
             obj=question,
+        )
+        audit_record(
+            stream=sealed_stream(tender.ocid),
+            kind="tender.question_asked_by",
+            actor=actor,
+            obj=question,
+            data={"question": question.pk, "supplier": organisation.code},
         )
         events.tender_changed(
             tender,

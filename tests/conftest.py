@@ -18,11 +18,14 @@ from procurement import services
 from procurement.models import ProcedureType
 from suppliers.models import Category, Licence, Supplier
 
-needs_postgres = pytest.mark.skipif(
-    not settings.USES_POSTGRES,
-    reason="needs PostgreSQL (row locks and SKIP LOCKED); the embedded SQLite default "
-    "serialises writers instead. CI runs these against the real server.",
-)
+
+def needs_postgres(why: str):
+    """Skip on the embedded SQLite default, saying why; CI runs these on the real server."""
+    return pytest.mark.skipif(
+        not settings.USES_POSTGRES,
+        reason=f"needs PostgreSQL ({why}); CI runs it on the real server",
+    )
+
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 10:00 KST, a Monday
 

@@ -7,7 +7,7 @@ from core import clock
 from tests.conftest import needs_postgres
 
 
-@needs_postgres
+@needs_postgres("the database server's clock")
 @pytest.mark.django_db
 def test_the_database_clock_is_the_postgresql_servers(settings):
     settings.AUTHORITATIVE_CLOCK = "database"

@@ -90,3 +90,12 @@ def test_the_openapi_schema_describes_the_tender_endpoints(client):
     schema = json.loads(response.content)
     assert "/api/v1/tenders/{id}/" in schema["paths"]
     assert "/api/v1/tenders/" in schema["paths"]
+
+
+def test_a_draft_cancelled_before_publication_never_becomes_public(client, make_draft, officer):
+    draft = make_draft(title="미공개 취소 초안")
+    services.tender_cancel(tender=draft, actor=officer, reason="계획 변경")
+    assert draft.pk not in [t["id"] for t in client.get("/api/v1/tenders/").json()["results"]]
+    assert client.get(f"/api/v1/tenders/{draft.pk}/").status_code == 404
+    assert client.get(f"/api/v1/tenders/{draft.pk}/audit/").status_code == 404
+    assert "미공개 취소 초안" not in client.get("/?status=cancelled").content.decode()

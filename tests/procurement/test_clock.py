@@ -55,7 +55,7 @@ def assert_moved_exactly_once(tenders, results, kind):
     assert LiveEvent.objects.filter(topic="board", kind=kind).count() == len(tenders)
 
 
-@needs_postgres
+@needs_postgres("row locks with SKIP LOCKED; SQLite serialises writers instead")
 @pytest.mark.django_db(transaction=True)
 def test_four_clock_instances_move_each_tender_exactly_once(due_tenders):
     results = run_instances(4, due_tenders[0].bid_open_at)
@@ -63,7 +63,7 @@ def test_four_clock_instances_move_each_tender_exactly_once(due_tenders):
     assert set(Tender.objects.values_list("status", flat=True)) == {TenderStatus.BIDDING}
 
 
-@needs_postgres
+@needs_postgres("row locks with SKIP LOCKED; SQLite serialises writers instead")
 @pytest.mark.django_db(transaction=True)
 def test_instances_share_the_work_through_skip_locked(due_tenders):
     """With SKIP LOCKED no instance waits for another's row: all finish, none duplicates."""

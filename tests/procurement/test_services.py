@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.audit import tender_stream, verify_stream
+from core.audit import internal_stream, sealed_stream, tender_stream, verify_stream
 from core.models import AuditEvent, LiveEvent
 from procurement import services
 from procurement.exceptions import InvalidDeadlines, NotEditable, QuestionsClosed, TenderError
@@ -17,9 +17,9 @@ from tests.conftest import NOW, deadlines
 pytestmark = pytest.mark.django_db
 
 
-def kinds(tender):
+def kinds(tender, stream=tender_stream):
     return list(
-        AuditEvent.objects.filter(stream=tender_stream(tender.ocid)).values_list("kind", flat=True)
+        AuditEvent.objects.filter(stream=stream(tender.ocid)).values_list("kind", flat=True)
     )
 
 
@@ -28,8 +28,13 @@ class TestDraft:
         tender = make_draft()
         assert tender.ocid.startswith("ocds-jngt01-")
         assert tender.status == TenderStatus.DRAFT
-        assert kinds(tender) == ["tender.created", "tender.lot_added", "tender.item_added"]
-        assert verify_stream(tender_stream(tender.ocid)) is None
+        assert kinds(tender, internal_stream) == [
+            "tender.created",
+            "tender.lot_added",
+            "tender.item_added",
+        ]
+        assert kinds(tender) == []  # drafting is never in the public log
+        assert verify_stream(internal_stream(tender.ocid)) is None
 
     def test_ocids_are_unique_and_sequential(self, make_draft):
         first, second = make_draft(), make_draft()
@@ -289,3 +294,21 @@ class TestQuestions:
         for intruder in (other_officer, bidder_b):
             with pytest.raises(PermissionDenied):
                 services.question_answer(question=question, actor=intruder, answer="no")
+
+
+class TestWhatThePublicLogTells:
+    def test_the_public_log_starts_at_publication(self, make_draft, officer):
+        tender = services.tender_publish(tender=make_draft(), actor=officer)
+        assert kinds(tender) == ["tender.published"]
+        assert kinds(tender, internal_stream)[0] == "tender.created"
+
+    def test_the_public_log_does_not_say_who_asked(self, published, bidder_a, company_a):
+        tender = published()
+        services.question_ask(tender=tender, actor=bidder_a, organisation=company_a, text="질문")
+        public = AuditEvent.objects.get(
+            stream=tender_stream(tender.ocid), kind="tender.question_asked"
+        )
+        assert public.actor_id is None
+        assert company_a.code not in str(public.data)
+        sealed = AuditEvent.objects.get(stream=sealed_stream(tender.ocid))
+        assert (sealed.actor_id, sealed.data["supplier"]) == (bidder_a.pk, company_a.code)
