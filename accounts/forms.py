@@ -6,7 +6,8 @@ from . import ratelimit
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """The login form, refusing further attempts once an account or address is throttled."""
+    """The sign-in form; says so plainly when the account or address is throttled (the
+    authentication backend enforces it on every path)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -14,12 +15,12 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = ratelimit.client_address(self.request)
-        if ratelimit.login_blocked(username, address):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except forms.ValidationError:
-            ratelimit.login_failed(username, address)
+            username = self.cleaned_data.get("username") or ""
+            if ratelimit.login_blocked(username, ratelimit.client_address(self.request)):
+                raise forms.ValidationError(
+                    self.error_messages["throttled"], code="throttled"
+                ) from None
             raise

@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Behind a load balancer every client has the balancer's address: with this on, `serve` takes
+# the client's address (and scheme) from X-Forwarded-For / X-Forwarded-Proto, which the
+# balancer must set, not append to.
+PROXY_HEADERS = env.bool("JANGTEO_PROXY_HEADERS", default=False)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "procurement:board"

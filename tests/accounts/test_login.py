@@ -51,3 +51,31 @@ def test_one_address_guessing_many_accounts_is_throttled(client, officer, settin
     assert login(client, "correct-horse-battery").status_code == 429
     # the same account from another address is still welcome once its own count is low
     assert login(client, "correct-horse-battery", address="198.51.100.1").status_code == 302
+
+
+def test_the_operator_console_login_is_throttled_and_audited_too(client, operator, settings):
+    settings.LOGIN_RATE_LIMIT = 2
+    operator.is_staff = True
+    operator.save()
+    for _ in range(2):
+        client.post(
+            "/operator/login/",
+            {"username": "operator", "password": "wrong"},
+            REMOTE_ADDR="192.0.2.9",
+        )
+    client.post(
+        "/operator/login/",
+        {"username": "operator", "password": "correct-horse-battery"},
+        REMOTE_ADDR="192.0.2.9",
+    )
+    assert client.get("/operator/").status_code == 302  # still not signed in
+    assert AuditEvent.objects.filter(kind="auth.login_failed").count() == 2
+    assert AuditEvent.objects.filter(kind="auth.login_throttled").count() == 1
+
+
+def test_the_operator_console_login_is_audited_on_success(client, operator):
+    operator.is_staff = True
+    operator.save()
+    client.post("/operator/login/", {"username": "operator", "password": "correct-horse-battery"})
+    assert client.get("/operator/").status_code == 200
+    assert AuditEvent.objects.filter(kind="auth.login", actor_id=operator.pk).exists()

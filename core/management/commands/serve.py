@@ -58,5 +58,14 @@ class Command(BaseCommand):
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
             ready_callable=ready,
+            **(
+                {
+                    "proxy_forwarded_address_header": "X-Forwarded-For",
+                    "proxy_forwarded_port_header": "X-Forwarded-Port",
+                    "proxy_forwarded_proto_header": "X-Forwarded-Proto",
+                }
+                if settings.PROXY_HEADERS
+                else {}
+            ),
             verbosity=options["verbosity"],
         ).run()
