@@ -185,12 +185,19 @@ def verify_chain(
 
 
 def verify_stream(stream: str) -> ChainBreak | None:
+    # The head first, then the events up to it: an event appended meanwhile is not yet part
+    # of what is checked, rather than looking like one cut off the end.
     head = audit_head(stream)
     if head is None:
         return ChainBreak(stream, 0, "the stream has events but no head (the head was removed)")
-    return verify_chain(stream, stream_events(stream), head.position, head.last_hash)
+    return verify_chain(
+        stream, stream_events(stream, up_to=head.position), head.position, head.last_hash
+    )
 
 
-def stream_events(stream: str) -> Iterator[dict]:
-    for event in AuditEvent.objects.filter(stream=stream).order_by("position").iterator(2000):
+def stream_events(stream: str, up_to: int | None = None) -> Iterator[dict]:
+    events = AuditEvent.objects.filter(stream=stream).order_by("position")
+    if up_to is not None:
+        events = events.filter(position__lte=up_to)
+    for event in events.iterator(2000):
         yield event_as_dict(event)

@@ -82,11 +82,19 @@ def topic_head(topic: str) -> int:
 
 
 def events_since(topic: str, since: int, limit: int) -> list[LiveEvent] | None:
-    """Events after `since`, or None when the client is too far behind to be replayed
-    (more than `limit` missed, or already pruned): it must take a fresh snapshot instead."""
-    events = list(LiveEvent.objects.filter(topic=topic, seq__gt=since).order_by("seq")[: limit + 1])
-    if len(events) > limit:
+    """Events after `since` up to the current head, or None when the client cannot be
+    replayed and must take a fresh snapshot: more than `limit` behind, events pruned, or a
+    number the topic never reached (the client is ahead of a reset server)."""
+    head = topic_head(topic)
+    if since == head:
+        return []
+    if since > head:
         return None
-    if events and events[0].seq != since + 1:
+    events = list(
+        LiveEvent.objects.filter(topic=topic, seq__gt=since, seq__lte=head).order_by("seq")[
+            : limit + 1
+        ]
+    )
+    if len(events) > limit or not events or events[0].seq != since + 1:
         return None
     return events

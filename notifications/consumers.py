@@ -4,13 +4,13 @@ Protocol (JSON text frames), server to client:
   {"type": "hello", "topic", "seq", "server_time"}      on connect
   {"type": "event", "topic", "seq", "kind", "data"}      a live event (also when replayed)
   {"type": "snapshot", "topic", "seq", "data"}           the whole public state at `seq`
-  {"type": "pong", "server_time"}
+  {"type": "pong", "seq", "server_time"}
 client to server:
-  {"type": "resume", "since": N}   replay events after N (or a snapshot when too far behind)
-  {"type": "ping"}
+  {"type": "resume", "since": N}   replay events after N (or a snapshot when it cannot be)
+  {"type": "ping"}                 answered with the topic's current number
 A client may also connect with `?since=N`. Events carry one sequence number per topic; a
-client that sees a gap asks to resume from its last number, so no update is ever lost even
-when the channel layer drops a push.
+client that sees a gap, or a hello/pong number above its own, asks to resume from its last
+number, so no update is ever lost even when the channel layer drops a push.
 """
 
 import json
@@ -38,31 +38,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The public topic this URL names, or None when there is none (runs in a thread)."""
         raise NotImplementedError
 
-    def _opening_state(self) -> tuple[str | None, int]:
-        topic = self.resolve_topic(self.scope["url_route"]["kwargs"])
-        return topic, (topic_head(topic) if topic else 0)
+    def _head_and_time(self) -> tuple[int, str]:
+        return topic_head(self.topic), clock.now().isoformat()
 
     async def connect(self):
-        self.topic, head = await database_sync_to_async(self._opening_state)()
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.topic = await database_sync_to_async(self.resolve_topic)(kwargs)
         if self.topic is None:
             await self.close(code=4404)
             return
         await self.accept()
-        # Join before replaying what was missed: an event committed in between may arrive
-        # twice, and the client drops the duplicate by its sequence number.
+        # Join first, then read the head: every event is either pushed to us from now on or
+        # already counted in the head (and replayed below); duplicates are dropped by seq.
         await hub().join(self.topic, self.deliver)
         self.joined = True
+        head, server_time = await database_sync_to_async(self._head_and_time)()
+        await self._send(
+            {"type": "hello", "topic": self.topic, "seq": head, "server_time": server_time}
+        )
         query = parse_qs(self.scope.get("query_string", b"").decode())
         since = _whole_number(query.get("since", [None])[0])
-        await self._send(
-            {
-                "type": "hello",
-                "topic": self.topic,
-                "seq": head,
-                "server_time": clock.now().isoformat(),
-            }
-        )
-        if since is not None and since < head:
+        if since is not None and since != head:
             await self.resync(since)
 
     async def disconnect(self, code):
@@ -78,14 +74,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data or "")
         except ValueError:
             return
-        if not isinstance(message, dict):
+        if not isinstance(message, dict) or not self.joined:
             return
         if message.get("type") == "resume":
             since = _whole_number(message.get("since"))
             if since is not None:
                 await self.resync(since)
         elif message.get("type") == "ping":
-            await self._send({"type": "pong", "server_time": clock.now().isoformat()})
+            head, server_time = await database_sync_to_async(self._head_and_time)()
+            await self._send({"type": "pong", "seq": head, "server_time": server_time})
 
     async def resync(self, since: int) -> None:
         events = await database_sync_to_async(events_since)(

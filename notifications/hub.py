@@ -20,13 +20,14 @@ from core.live import group_name
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[str], Awaitable[None]]
+GROUP_REFRESH_SECONDS = 600
 
 
 class Hub:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.watchers: dict[str, set[Deliver]] = {}
-        self.listeners: dict[str, tuple[str, asyncio.Task]] = {}
+        self.listeners: dict[str, tuple[str, tuple[asyncio.Task, ...]]] = {}
         self.lock = asyncio.Lock()
 
     async def join(self, topic: str, deliver: Deliver) -> None:
@@ -36,8 +37,12 @@ class Hub:
             if topic not in self.listeners:
                 channel = await self.layer.new_channel()
                 await self.layer.group_add(group_name(topic), channel)
-                task = asyncio.get_running_loop().create_task(self._listen(topic, channel))
-                self.listeners[topic] = (channel, task)
+                loop = asyncio.get_running_loop()
+                tasks = (
+                    loop.create_task(self._listen(topic, channel)),
+                    loop.create_task(self._renew(topic, channel)),
+                )
+                self.listeners[topic] = (channel, tasks)
 
     async def leave(self, topic: str, deliver: Deliver) -> None:
         async with self.lock:
@@ -48,8 +53,9 @@ class Hub:
             if watchers:
                 return
             del self.watchers[topic]
-            channel, task = self.listeners.pop(topic)
-            task.cancel()
+            channel, tasks = self.listeners.pop(topic)
+            for task in tasks:
+                task.cancel()
             await self.layer.group_discard(group_name(topic), channel)
 
     async def _listen(self, topic: str, channel: str) -> None:
@@ -70,6 +76,16 @@ class Hub:
                     await deliver(text)
                 except Exception:  # one broken socket must not starve the others
                     log.debug("live delivery to one watcher of %s failed", topic, exc_info=True)
+
+    async def _renew(self, topic: str, channel: str) -> None:
+        """Layers expire group members (the in-memory one after a day): renew ours, without
+        interrupting the receive (the Redis layer drops a channel whose receive is cancelled)."""
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            try:
+                await self.layer.group_add(group_name(topic), channel)
+            except Exception:
+                log.exception("live hub could not renew its membership of %s", topic)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -19,4 +19,4 @@ def snapshot(topic: str) -> tuple[int, dict]:
         return seq, {"tenders": TenderSummarySerializer(tenders, many=True).data}
     tender_id = int(topic.split(".", 1)[1])
     tender = selectors.tender_detail_queryset().get(pk=tender_id)
-    return seq, {"tender": TenderDetailSerializer(tender).data}
+    return seq, {"tender": TenderDetailSerializer(tender, context={"live_seq": seq}).data}

@@ -140,7 +140,9 @@ class TenderDetailSerializer(TenderSummarySerializer):
         ]
 
     def get_live_seq(self, tender) -> int:
-        return topic_head(tender_topic(tender.pk))
+        # Read by the caller *before* the tender: events after it may already be reflected
+        # (applying them again changes nothing) but none the data lacks can be skipped.
+        return self.context["live_seq"]
 
     def get_server_time(self, tender) -> str:
         return clock.now().isoformat()
@@ -173,6 +175,12 @@ class TenderDetail(generics.RetrieveAPIView):
     serializer_class = TenderDetailSerializer
     queryset = selectors.tender_detail_queryset()
 
+    def retrieve(self, request, *args, **kwargs):
+        live_seq = topic_head(tender_topic(kwargs["pk"]))  # before the tender is read
+        tender = self.get_object()
+        context = {**self.get_serializer_context(), "live_seq": live_seq}
+        return Response(TenderDetailSerializer(tender, context=context).data)
+
 
 def _public_tender(pk: int) -> Tender:
     tender = selectors.tenders_public().filter(pk=pk).first()
@@ -203,7 +211,7 @@ def tender_audit(request: Request, pk: int):
     document = {
         "stream": stream,
         "head": {"position": head.position if head else 0, "hash": head.last_hash if head else ""},
-        "events": list(stream_events(stream)),
+        "events": list(stream_events(stream, up_to=head.position if head else 0)),
     }
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{tender.ocid}-audit.json"'

@@ -54,6 +54,8 @@ DEADLINE_LABELS = [
 
 
 def board(request):
+    # The live sequence number is read before any tender: see TenderDetailSerializer.
+    live_seq = topic_head(BOARD)
     q = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     if status not in TenderStatus.values:
@@ -69,7 +71,7 @@ def board(request):
             "q": q,
             "status": status,
             "statuses": [(v, label) for v, label in TenderStatus.choices if v != "draft"],
-            "live_seq": topic_head(BOARD),
+            "live_seq": live_seq,
             "server_time": clock.now(),
             "filtered": bool(q or status or page.number > 1),
             **_live_context(),
@@ -78,6 +80,7 @@ def board(request):
 
 
 def tender_detail(request, pk: int):
+    live_seq = topic_head(tender_topic(pk))  # before the tender is read
     tender = get_object_or_404(selectors.tender_detail_queryset(), pk=pk)
     question_form = None
     if (
@@ -85,17 +88,17 @@ def tender_detail(request, pk: int):
         and organisations_where(request.user, Role.BIDDER, Role.SUPPLIER_ADMIN).exists()
     ):
         question_form = QuestionForm(user=request.user)
-    return _detail_page(request, tender, question_form)
+    return _detail_page(request, tender, question_form, live_seq)
 
 
-def _detail_page(request, tender, question_form, status=200):
+def _detail_page(request, tender, question_form, live_seq, status=200):
     return render(
         request,
         "procurement/tender_detail.html",
         {
             "tender": tender,
             "documents": selectors.latest_documents(tender),
-            "live_seq": topic_head(tender_topic(tender.pk)),
+            "live_seq": live_seq,
             "server_time": clock.now(),
             "question_form": question_form,
             "is_officer": has_role(request.user, tender.buyer_id, Role.PROCUREMENT_OFFICER),
@@ -124,6 +127,7 @@ def document_download(request, pk: int, document_id: int):
 @login_required
 @require_POST
 def question_ask(request, pk: int):
+    live_seq = topic_head(tender_topic(pk))
     tender = get_object_or_404(selectors.tender_detail_queryset(), pk=pk)
     form = QuestionForm(request.POST, user=request.user)
     if form.is_valid():
@@ -139,7 +143,7 @@ def question_ask(request, pk: int):
         else:
             messages.success(request, _("Your question was sent. The answer will be public."))
             return redirect("procurement:tender", pk=tender.pk)
-    return _detail_page(request, tender, form, status=400)
+    return _detail_page(request, tender, form, live_seq, status=400)
 
 
 # --- The procurement officer's workspace -----------------------------------------------------

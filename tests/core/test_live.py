@@ -54,3 +54,21 @@ class TestReplay:
         self.publish(5)
         LiveEvent.objects.filter(topic="t", seq__lte=2).delete()
         assert events_since("t", 1, limit=10) is None
+
+
+@pytest.mark.django_db
+class TestReplayEdges:
+    def publish(self, n):
+        for i in range(n):
+            with transaction.atomic():
+                live_publish(topics=["t"], kind="k", payload={"i": i})
+
+    def test_a_client_ahead_of_the_server_must_take_a_snapshot(self):
+        self.publish(2)
+        assert events_since("t", 5, limit=10) is None
+
+    def test_a_client_behind_whose_every_missed_event_was_pruned_gets_a_snapshot(self):
+        self.publish(3)
+        LiveEvent.objects.filter(topic="t").delete()
+        assert events_since("t", 1, limit=10) is None
+        assert events_since("t", 3, limit=10) == []

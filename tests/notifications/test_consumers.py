@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
 from procurement import services
+from tests.conftest import needs_postgres
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -159,3 +160,58 @@ async def test_watchers_of_a_topic_share_one_subscription_released_by_the_last(p
         await communicator.disconnect()
     assert topic not in hub().listeners
     assert topic not in hub().watchers
+
+
+async def test_pong_tells_the_current_number_so_a_lost_last_push_is_noticed(published, officer):
+    tender = await database_sync_to_async(published)()
+    channel, _, _ = await connect(f"/ws/tenders/{tender.pk}/")
+    assert (await receive(channel))["seq"] == 1
+    await database_sync_to_async(services.tender_cancel)(tender=tender, actor=officer, reason="r")
+    await receive(channel)  # the push
+    await channel.send_json_to({"type": "ping"})
+    pong = await receive(channel)
+    assert (pong["type"], pong["seq"]) == ("pong", 2)
+    await channel.disconnect()
+
+
+async def test_a_client_ahead_of_the_server_is_sent_a_snapshot(published):
+    tender = await database_sync_to_async(published)()
+    channel, _, _ = await connect(f"/ws/tenders/{tender.pk}/?since=99")
+    assert (await receive(channel))["type"] == "hello"
+    snapshot = await receive(channel)
+    assert (snapshot["type"], snapshot["seq"]) == ("snapshot", 1)
+    await channel.disconnect()
+
+
+async def test_the_hub_renews_a_group_membership_the_layer_let_expire(
+    published, officer, monkeypatch
+):
+    from channels.layers import get_channel_layer
+
+    from core.live import group_name
+    from notifications import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "GROUP_REFRESH_SECONDS", 0.1)
+    tender = await database_sync_to_async(published)()
+    channel, _, _ = await connect(f"/ws/tenders/{tender.pk}/")
+    await receive(channel)
+    topic = f"tender.{tender.pk}"
+    hub_channel = hub_module.hub().listeners[topic][0]
+    await get_channel_layer().group_discard(group_name(topic), hub_channel)  # as on expiry
+    await asyncio.sleep(0.4)
+    await database_sync_to_async(services.tender_cancel)(tender=tender, actor=officer, reason="r")
+    assert (await receive(channel))["kind"] == "tender.cancelled"
+    await channel.disconnect()
+
+
+@needs_postgres("the database server's clock")
+async def test_channels_work_when_the_database_clock_decides(published, settings):
+    settings.AUTHORITATIVE_CLOCK = "database"
+    tender = await database_sync_to_async(published)()
+    channel, connected, _ = await connect(f"/ws/tenders/{tender.pk}/")
+    assert connected
+    hello = await receive(channel)
+    assert hello["server_time"]
+    await channel.send_json_to({"type": "ping"})
+    assert (await receive(channel))["type"] == "pong"
+    await channel.disconnect()
