@@ -63,9 +63,14 @@
     if (holder) { holder.setAttribute("data-status", status); }
   }
 
+  var HEARTBEAT_MS = 25000;   // a ping's pong tells the topic's number: a lost last push shows
+  var RESUME_RETRY_MS = 5000;  // ask again if a resume brought nothing by then
+
   function LiveTopic(path, seq, handlers) {
     this.path = path; this.seq = seq; this.handlers = handlers;
-    this.retry = 0; this.resumeAsked = false; this.connect();
+    this.pending = {};   // events that arrived past a gap, by number, until the gap is filled
+    this.resumedAt = 0;  // when a replay was last asked for (0: none outstanding)
+    this.retry = 0; this.connect();
   }
 
   LiveTopic.prototype.connect = function () {
@@ -73,14 +78,21 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(scheme + location.host + this.path + "?since=" + this.seq);
     this.ws = ws;
-    ws.onopen = function () { self.retry = 0; self.indicate(true); };
+    ws.onopen = function () {
+      self.retry = 0; self.indicate(true);
+      self.heartbeat = setInterval(function () {
+        if (ws.readyState === 1) { ws.send(JSON.stringify({ type: "ping" })); }
+      }, HEARTBEAT_MS);
+    };
     ws.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
       self.receive(data);
     };
     ws.onclose = function () {
+      clearInterval(self.heartbeat);
       self.indicate(false);
+      self.pending = {}; self.resumedAt = 0;
       var delay = Math.min(10000, 500 * Math.pow(2, self.retry++)) + Math.random() * 300;
       setTimeout(function () { self.connect(); }, delay);
     };
@@ -97,21 +109,44 @@
   LiveTopic.prototype.receive = function (message) {
     if (message.server_time) { syncClock(message.server_time); }
     if (message.type === "event") {
-      if (message.seq <= this.seq) { return; }           // already applied
-      if (message.seq > this.seq + 1) { this.resume(); return; }  // a gap: replay it
-      this.seq = message.seq; this.resumeAsked = false;
-      this.handlers.event(message);
-      document.documentElement.setAttribute("data-live-seq", String(this.seq));
+      if (message.seq <= this.seq) { return; }  // already applied
+      this.pending[message.seq] = message;
+      this.drain();
+      if (Object.keys(this.pending).length) { this.resume(); }  // a gap: have it replayed
     } else if (message.type === "snapshot") {
-      this.seq = message.seq; this.resumeAsked = false;
+      this.seq = message.seq;
       this.handlers.snapshot(message.data);
-      document.documentElement.setAttribute("data-live-seq", String(this.seq));
+      for (var seq in this.pending) { if (Number(seq) <= this.seq) { delete this.pending[seq]; } }
+      this.resumedAt = 0;
+      this.drain();
+      this.mark();
+    } else if (message.type === "hello") {
+      // Connecting with ?since= already replays what was missed: count it as asked for.
+      if (message.seq !== this.seq) { this.resumedAt = Date.now(); }
+    } else if (message.type === "pong" && message.seq > this.seq) {
+      this.resume();  // the server has events we never received
     }
   };
 
+  LiveTopic.prototype.drain = function () {
+    while (this.pending[this.seq + 1]) {
+      var next = this.pending[this.seq + 1];
+      delete this.pending[this.seq + 1];
+      this.seq = next.seq;
+      this.handlers.event(next);
+    }
+    if (!Object.keys(this.pending).length) { this.resumedAt = 0; }
+    this.mark();
+  };
+
+  LiveTopic.prototype.mark = function () {
+    document.documentElement.setAttribute("data-live-seq", String(this.seq));
+  };
+
   LiveTopic.prototype.resume = function () {
-    if (this.resumeAsked || !this.ws || this.ws.readyState !== 1) { return; }
-    this.resumeAsked = true;
+    if (!this.ws || this.ws.readyState !== 1) { return; }
+    if (this.resumedAt && Date.now() - this.resumedAt < RESUME_RETRY_MS) { return; }
+    this.resumedAt = Date.now();
     this.ws.send(JSON.stringify({ type: "resume", since: this.seq }));
   };
 

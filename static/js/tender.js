@@ -73,10 +73,15 @@
     }
   }
 
+  var lastRequest = 0;
   function refetchDetail() {
+    var request = ++lastRequest;
     fetch(root.getAttribute("data-api"), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (detail) { if (detail) { renderLists(detail); } });
+      .then(function (detail) {
+        // Only the newest request may render: an older answer may arrive last.
+        if (detail && request === lastRequest) { renderLists(detail); }
+      });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
