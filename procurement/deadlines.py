@@ -58,8 +58,9 @@ def amended_deadlines(
     now: datetime,
     amendment_period_days: int,
 ) -> dict[str, datetime]:
-    """Deadlines after an amendment: never shortened, and the bid deadline moved so that at
-    least the procedure's amendment period remains (the opening moves with it).
+    """Deadlines after an amendment: never brought forward, the bidding window never
+    shorter, and the bid deadline moved so that at least the procedure's amendment period
+    remains after bidding can start (the opening moves with it).
 
     Suppliers plan on the published deadlines, so an amendment may only give them more time.
     """
@@ -74,9 +75,30 @@ def amended_deadlines(
         raise InvalidDeadlines(
             _("Bidding has opened: its opening time can no longer change."), code="bidding_open"
         )
-    minimum_close = now + timedelta(days=amendment_period_days)
+    window = current["bid_close_at"] - current["bid_open_at"]
+    if new["bid_close_at"] - new["bid_open_at"] < window:
+        raise InvalidDeadlines(
+            _("An amendment cannot make the bidding window shorter."), code="window"
+        )
+    # The amendment period runs from when suppliers can act on it: now, or the opening of
+    # bidding if that is later. Deadlines people type are whole minutes: so is an extension.
+    minimum_close = minute_ceiling(
+        max(now, new["bid_open_at"]) + timedelta(days=amendment_period_days)
+    )
     if new["bid_close_at"] < minimum_close:
         shift = minimum_close - new["bid_close_at"]
         new["bid_close_at"] = minimum_close
         new["opening_at"] = max(new["opening_at"] + shift, minimum_close)
     return new
+
+
+def minute_ceiling(moment: datetime) -> datetime:
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+def same_minute(a: datetime | None, b: datetime | None) -> bool:
+    """Whether two moments fall in the same minute (forms show and send whole minutes)."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)

@@ -22,7 +22,7 @@ from core import clock
 from core.live import BOARD, tender_topic, topic_head
 
 from . import selectors, services
-from .deadlines import DEADLINE_FIELDS
+from .deadlines import DEADLINE_FIELDS, same_minute
 from .exceptions import TenderError
 from .forms import (
     AmendForm,
@@ -312,6 +312,13 @@ def tender_publish(request, pk: int):
     return redirect("procurement:manage", pk=tender.pk)
 
 
+def _unchanged(name: str, value, tender: Tender) -> bool:
+    current = getattr(tender, name)
+    if name in DEADLINE_FIELDS:
+        return same_minute(value, current)  # the form shows deadlines to the minute
+    return value == current
+
+
 @login_required
 @require_POST
 def tender_amend(request, pk: int):
@@ -322,7 +329,7 @@ def tender_amend(request, pk: int):
         changes = {
             name: data[name]
             for name in ("title", "description", *DEADLINE_FIELDS)
-            if data.get(name) not in (None, "") and data[name] != getattr(tender, name)
+            if data.get(name) not in (None, "") and not _unchanged(name, data[name], tender)
         }
         documents = (
             [(data["document_title"], data["document_file"])] if data.get("document_file") else []

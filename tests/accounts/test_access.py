@@ -13,11 +13,12 @@ def test_a_refused_access_is_audited_with_who_and_where(client, bidder_a):
     assert event.data["path"] == "/agency/tenders/new/"
 
 
-def test_a_refused_use_case_leaves_only_the_denial_in_the_log(
-    client, bidder_a, published, company_a
-):
-    tender = published()
-    before = AuditEvent.objects.filter(stream=f"tender:{tender.ocid}").count()
-    client.force_login(bidder_a)
-    client.post(f"/agency/tenders/{tender.pk}/publish/")
-    assert AuditEvent.objects.filter(stream=f"tender:{tender.ocid}").count() == before
+def test_another_agencys_officer_finds_no_tender_to_act_on(client, other_officer, make_draft):
+    draft = make_draft()
+    internal = AuditEvent.objects.filter(stream=f"internal:{draft.ocid}").count()
+    client.force_login(other_officer)
+    assert client.post(f"/agency/tenders/{draft.pk}/publish/").status_code == 404
+    assert client.post(f"/agency/tenders/{draft.pk}/cancel/", {"reason": "x"}).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert AuditEvent.objects.filter(stream=f"internal:{draft.ocid}").count() == internal

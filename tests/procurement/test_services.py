@@ -312,3 +312,42 @@ class TestWhatThePublicLogTells:
         assert company_a.code not in str(public.data)
         sealed = AuditEvent.objects.get(stream=sealed_stream(tender.ocid))
         assert (sealed.actor_id, sealed.data["supplier"]) == (bidder_a.pk, company_a.code)
+
+
+class TestAmendmentWindow:
+    def test_the_bidding_window_cannot_be_made_shorter(self, published, officer):
+        tender = published()
+        squeezed = tender.bid_close_at - timedelta(hours=1)
+        with pytest.raises(InvalidDeadlines) as error:
+            services.tender_amend(
+                tender=tender, actor=officer, reason="r", changes={"bid_open_at": squeezed}
+            )
+        assert error.value.code == "window"
+
+    def test_the_amendment_period_runs_from_the_opening_of_bidding(self, published, officer):
+        with time_machine.travel(NOW, tick=False):
+            tender = published()
+            later_open = tender.bid_open_at + timedelta(days=8)
+            services.tender_amend(
+                tender=tender,
+                actor=officer,
+                reason="일정 조정",
+                changes={
+                    "bid_open_at": later_open,
+                    "bid_close_at": later_open + timedelta(days=9),
+                    "opening_at": later_open + timedelta(days=9, hours=1),
+                },
+            )
+        tender.refresh_from_db()
+        assert tender.bid_close_at - tender.bid_open_at >= timedelta(days=9)
+
+    def test_an_automatic_extension_lands_on_a_whole_minute(self, published, officer):
+        with time_machine.travel(NOW, tick=False):
+            tender = published()
+        with time_machine.travel(tender.bid_close_at - timedelta(days=1, seconds=-17), tick=False):
+            services.tender_amend(
+                tender=tender, actor=officer, reason="사양 변경", changes={"description": "수정"}
+            )
+        tender.refresh_from_db()
+        assert tender.bid_close_at.second == 0
+        assert tender.bid_close_at.microsecond == 0

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -41,7 +42,8 @@ def test_pages_switch_between_korean_and_english(client, published):
     assert "Public tenders" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "ko", "next": "/"})
     page = client.get(f"/tenders/{tender.pk}/").content.decode()
-    assert "입찰 마감" in page or "공고" in page
+    assert "질의응답" in page
+    assert "Questions and answers" not in page
 
 
 def test_a_draft_document_is_not_downloadable_by_the_public(client, make_draft, officer):
@@ -186,3 +188,41 @@ def test_a_supplier_asks_a_question_on_the_tender_page(client, bidder_a, company
         f"/tenders/{tender.pk}/questions/", {"organisation": company_a.pk, "text": ""}
     )
     assert response.status_code == 400
+
+
+def test_amending_again_after_an_automatic_extension_sees_no_phantom_change(
+    client, officer, published
+):
+    from procurement import services
+    from tests.conftest import NOW
+
+    with time_machine.travel(NOW, tick=False):
+        tender = published()
+    with time_machine.travel(tender.bid_close_at - timedelta(days=1, seconds=-17), tick=False):
+        services.tender_amend(
+            tender=tender, actor=officer, reason="연장", changes={"description": "a"}
+        )
+        tender.refresh_from_db()
+        client.force_login(officer)
+        # the form posts back every deadline as shown (to the minute)
+        response = client.post(
+            f"/agency/tenders/{tender.pk}/amend/",
+            {
+                "reason": "제목 정정",
+                "title": "새 제목",
+                **{
+                    name: local(getattr(tender, name))
+                    for name in (
+                        "questions_close_at",
+                        "registration_close_at",
+                        "bid_open_at",
+                        "bid_close_at",
+                        "opening_at",
+                    )
+                },
+            },
+        )
+    assert response.status_code == 302
+    tender.refresh_from_db()
+    assert tender.title == "새 제목"
+    assert set(tender.amendments.last().changes) == {"title"}
