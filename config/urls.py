@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 urlpatterns = [
     path("", include("procurement.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("suppliers.urls")),
+    path("", include("bidding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.permissions import organisations_where
+from suppliers.models import Category
 
 from .deadlines import DEADLINE_FIELDS
 from .models import ClassificationScheme, ProcedureType
@@ -43,7 +44,21 @@ class TenderForm(DeadlinesForm):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
-    field_order = ["buyer", "procedure_type", "title", "description", *DEADLINE_FIELDS]
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Eligible categories"),
+        queryset=Category.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Suppliers need a valid licence in one of these; none: any verified supplier."),
+    )
+    field_order = [
+        "buyer",
+        "procedure_type",
+        "title",
+        "description",
+        "categories",
+        *DEADLINE_FIELDS,
+    ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -37,6 +37,7 @@ def tender_detail_queryset() -> QuerySet[Tender]:
         Prefetch("lots", queryset=Lot.objects.prefetch_related("items")),
         Prefetch("documents", queryset=TenderDocument.objects.order_by("title", "-version")),
         "questions",
+        "categories",
         "amendments",
     )
 

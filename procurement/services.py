@@ -34,7 +34,7 @@ from .models import (
     TenderStatus,
 )
 
-EDITABLE_FIELDS = ("title", "description", "procedure_type", *DEADLINE_FIELDS)
+EDITABLE_FIELDS = ("title", "description", "procedure_type", "categories", *DEADLINE_FIELDS)
 AMENDABLE_FIELDS = ("title", "description", *DEADLINE_FIELDS)
 
 
@@ -86,9 +86,11 @@ def tender_create(
     procedure_type: ProcedureType,
     title: str,
     description: str = "",
+    categories=(),
     **deadlines: datetime | None,
 ) -> Tender:
-    """Start a draft tender for `buyer`. The actor must be one of its procurement officers."""
+    """Start a draft tender for `buyer`. The actor must be one of its procurement officers.
+    `categories`: the licences suppliers need (one of them); none means any supplier."""
     if buyer.kind != OrganisationKind.AGENCY:
         raise TenderError(_("Only a public agency can issue tenders."), code="not_agency")
     require_role(actor, buyer, Role.PROCUREMENT_OFFICER)
@@ -106,11 +108,17 @@ def tender_create(
             created_by=actor,
             **deadlines,
         )
+        tender.categories.set(categories)
         _audit(
             tender,
             "tender.created",
             actor,
-            {"title": title, "buyer": buyer.code, "procedure_type": procedure_type.code},
+            {
+                "title": title,
+                "buyer": buyer.code,
+                "procedure_type": procedure_type.code,
+                "categories": sorted(c.code for c in categories),
+            },
         )
     return tender
 
@@ -127,9 +135,13 @@ def tender_update(*, tender: Tender, actor, **changes) -> Tender:
             raise NotEditable(
                 _("Only a draft can be edited; amend a published tender."), code="not_draft"
             )
+        categories = changes.pop("categories", None)
         for name, value in changes.items():
             setattr(tender, name, value)
         tender.save(update_fields=[*changes, "updated_at"])
+        if categories is not None:
+            tender.categories.set(categories)
+            changes["categories"] = sorted(c.code for c in categories)
         _audit(
             tender,
             "tender.updated",
@@ -299,6 +311,7 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
                 "deadlines": {n: getattr(tender, n).isoformat() for n in DEADLINE_FIELDS},
                 "lots": [{"number": lot.number, "base_amount": lot.base_amount} for lot in lots],
                 "documents": list(tender.documents.values("title", "version", "sha256")),
+                "categories": sorted(tender.categories.values_list("code", flat=True)),
             },
         )
         events.tender_changed(tender, events.TENDER_PUBLISHED)

@@ -174,6 +174,7 @@ def tender_new(request):
                 procedure_type=data["procedure_type"],
                 title=data["title"],
                 description=data["description"],
+                categories=data["categories"],
                 **{name: data[name] for name in DEADLINE_FIELDS},
             )
         except TenderError as error:
@@ -197,6 +198,7 @@ def _manage_page(request, tender, status=200, **bound):
         name: getattr(tender, name)
         for name in ("title", "description", "procedure_type", *DEADLINE_FIELDS)
     }
+    initial["categories"] = list(tender.categories.all())
     forms = {
         "edit_form": TenderEditForm(initial=initial, user=request.user),
         "lot_form": LotForm(),

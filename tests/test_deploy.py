@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env}
+    # The checklist needs no database or Redis: run it on the embedded default.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environment = {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

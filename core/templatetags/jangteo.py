@@ -36,3 +36,10 @@ def isoformat(value: datetime | None) -> str:
 def attr(obj, name: str):
     """`obj|attr:"field"`: a field chosen by name (for rows built from a list of fields)."""
     return getattr(obj, name, None)
+
+
+@register.filter
+def brn(value: str) -> str:
+    """A business registration number as people write it: 123-45-67890."""
+    digits = "".join(c for c in str(value) if c.isdigit())
+    return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}" if len(digits) == 10 else value

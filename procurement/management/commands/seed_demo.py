@@ -12,20 +12,19 @@ from accounts.models import Membership, Organisation, Role, User
 from core import clock
 from procurement import services
 from procurement.models import ProcedureType, Tender
+from suppliers import services as supplier_services
+from suppliers.models import Category
 
 DEMO_PASSWORD = "jangteo-demo-2026"  # noqa: S105 - published demo credential, embedded only
 
 ORGANISATIONS = [
     ("agency", "조달청", "Public Procurement Service", "1230000"),
     ("agency", "서울특별시", "Seoul Metropolitan Government", "6110000"),
-    ("company", "한빛건설 주식회사", "Hanbit Construction Co.", "1018163364"),
-    ("company", "새솔정보기술 주식회사", "Saesol IT Co.", "2148712348"),
-    ("company", "누리사무기기", "Nuri Office Supplies", "1208112342"),
     ("platform", "장터 운영센터", "Jangteo operations", "PLATFORM"),
 ]
 
 PEOPLE = [
-    # username, name, organisation code, roles
+    # username, name, organisation code (None: gets its company by registering it), roles
     ("officer", "김조달 (procurement officer)", "1230000", [Role.PROCUREMENT_OFFICER]),
     ("opener1", "이개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
     ("opener2", "박개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
@@ -35,16 +34,27 @@ PEOPLE = [
     ("inspector", "조검수 (inspector)", "1230000", [Role.INSPECTOR]),
     ("finance", "윤재무 (finance officer)", "1230000", [Role.FINANCE_OFFICER]),
     ("seoul", "한서울 (procurement officer, Seoul)", "6110000", [Role.PROCUREMENT_OFFICER]),
-    (
-        "hanbit",
-        "오한빛 (supplier admin and bidder)",
-        "1018163364",
-        [Role.SUPPLIER_ADMIN, Role.BIDDER],
-    ),
-    ("saesol", "서새솔 (bidder)", "2148712348", [Role.SUPPLIER_ADMIN, Role.BIDDER]),
-    ("nuri", "임누리 (bidder)", "1208112342", [Role.SUPPLIER_ADMIN, Role.BIDDER]),
+    ("hanbit", "오한빛 (supplier admin and bidder, construction)", None, []),
+    ("saesol", "서새솔 (supplier admin and bidder, software)", None, []),
+    ("nuri", "임누리 (supplier admin and bidder, office furniture)", None, []),
+    ("daon", "강다온 (supplier admin, company awaiting verification)", None, []),
     ("operator", "장운영 (platform operator)", "PLATFORM", [Role.OPERATOR]),
     ("reviewer", "문심사 (review body)", "PLATFORM", [Role.REVIEWER]),
+]
+
+# username of the administrator, company, English name, business number, licences, verified
+COMPANIES = [
+    (
+        "hanbit",
+        "한빛건설 주식회사",
+        "Hanbit Construction Co.",
+        "1018163364",
+        ["W-CIVIL", "W-BUILD", "W-LAND"],
+        True,
+    ),
+    ("saesol", "새솔정보기술 주식회사", "Saesol IT Co.", "2148712348", ["S-SW", "G-ICT"], True),
+    ("nuri", "누리사무기기", "Nuri Office Supplies", "1208112342", ["G-FURN", "G-OFFICE"], True),
+    ("daon", "다온전기 주식회사", "Daon Electric Co.", "2208811225", ["W-ELEC"], False),
 ]
 
 
@@ -52,14 +62,15 @@ def demo_procedure(code: str) -> ProcedureType:
     """A copy of a real procedure type with its minimum periods removed, so demo tenders
     can move within minutes. Labelled as a demonstration wherever it is shown."""
     real = ProcedureType.objects.get(code=code)
+    copied = {
+        f.name: getattr(real, f.name)
+        for f in ProcedureType._meta.fields
+        if f.name not in ("id", "code")
+    }
     demo, _ = ProcedureType.objects.update_or_create(
         code=f"demo-{code}",
         defaults={
-            **{
-                f.name: getattr(real, f.name)
-                for f in ProcedureType._meta.fields
-                if f.name not in ("id", "code")
-            },
+            **copied,
             "name": f"[시연] {real.name}",
             "name_en": f"[Demo] {real.name_en}",
             "notice_period_days": 0,
@@ -108,7 +119,34 @@ class Command(BaseCommand):
             for role in roles:
                 Membership.objects.create(user=user, organisation=orgs[code], role=role)
             people[username] = user
+        self.seed_suppliers(people)
         self.seed_tenders(orgs, people)
+
+    def seed_suppliers(self, people):
+        for username, name, name_en, brn, licences, verified in COMPANIES:
+            supplier = supplier_services.supplier_register(
+                name=name,
+                name_en=name_en,
+                brn=brn,
+                actor=people[username],
+                profile={
+                    "representative": people[username].display_name.split(" ")[0],
+                    "address": "세종특별자치시 한누리대로 2130",
+                    "phone": "044-000-0000",
+                    "email": f"{username}@demo.jangteo.invalid",
+                    "bank_name": "기업은행",
+                    "bank_account": f"000-{brn[:6]}-01-011",
+                    "bank_holder": name,
+                },
+                licences=[
+                    supplier_services.LicenceClaim(
+                        Category.objects.get(code=code), f"{code}-{brn[-4:]}"
+                    )
+                    for code in licences
+                ],
+            )
+            if verified:
+                supplier_services.supplier_verify(supplier=supplier, actor=people["operator"])
 
     def seed_tenders(self, orgs, people):
         now = clock.now().replace(second=0, microsecond=0)
@@ -122,9 +160,10 @@ class Command(BaseCommand):
             procedure,
             lots,
             *,
+            categories,
+            minutes,
             buyer=pps,
             actor=officer,
-            minutes,
             publish=True,
             description="",
         ):
@@ -135,6 +174,7 @@ class Command(BaseCommand):
                 procedure_type=procedure,
                 title=title,
                 description=description,
+                categories=list(Category.objects.filter(code__in=categories)),
                 questions_close_at=now + timedelta(minutes=q),
                 registration_close_at=now + timedelta(minutes=reg),
                 bid_open_at=now + timedelta(minutes=bid_open),
@@ -143,11 +183,11 @@ class Command(BaseCommand):
             )
             for lot_title, amount, items in lots:
                 lot = services.lot_add(tender=t, actor=actor, title=lot_title, base_amount=amount)
-                for description_, scheme, code, quantity, unit in items:
+                for item, scheme, code, quantity, unit in items:
                     services.item_add(
                         lot=lot,
                         actor=actor,
-                        description=description_,
+                        description=item,
                         classification_scheme=scheme,
                         classification_code=code,
                         quantity=Decimal(quantity),
@@ -174,9 +214,10 @@ class Command(BaseCommand):
                     [("사무용 의자 (메쉬형)", "UNSPSC", "56112104", "1200", "EA")],
                 )
             ],
+            categories=["G-FURN"],
             minutes=(1, 2, 2, 6, 7),
-            description="Bidding opens in about two minutes and closes about four "
-            "minutes later: watch the board and this page change by themselves.",
+            description="Bidding opens in about two minutes and closes about four minutes "
+            "later: watch the board and this page change by themselves.",
         )
         soon = tender(
             "공공데이터 포털 유지관리 용역",
@@ -188,13 +229,15 @@ class Command(BaseCommand):
                     [("응용 소프트웨어 유지관리", "CPV", "72267000", "12", "month")],
                 )
             ],
+            categories=["S-SW"],
             minutes=(1, 1, 0, 3, 4),
             description="In bidding now; the bid deadline is about three minutes away.",
         )
+        saesol = Organisation.objects.get(code="2148712348")
         services.question_ask(
             tender=soon,
             actor=people["saesol"],
-            organisation=orgs["2148712348"],
+            organisation=saesol,
             text="기존 시스템의 소스코드는 제공됩니까? "
             "(Is the source code of the current system provided?)",
         )
@@ -212,13 +255,16 @@ class Command(BaseCommand):
                     ],
                 ),
             ],
+            categories=["W-CIVIL"],
             minutes=(7 * day, 9 * day, 1 * day, 10 * day, 10 * day + 60),
-            description="Two lots; bidding opens tomorrow.",
+            description="Two lots; bidding opens tomorrow. Construction companies licensed for "
+            "civil works (hanbit) can register now.",
         )
+        hanbit = Organisation.objects.get(code="1018163364")
         question = services.question_ask(
             tender=long_running,
             actor=people["hanbit"],
-            organisation=orgs["1018163364"],
+            organisation=hanbit,
             text="현장 설명회가 있습니까? (Is there a site visit?)",
         )
         services.question_answer(
@@ -245,6 +291,7 @@ class Command(BaseCommand):
                     [("A4 컬러 복합기 임차", "UNSPSC", "44101501", "30", "EA")],
                 )
             ],
+            categories=["G-OFFICE"],
             buyer=orgs["6110000"],
             actor=people["seoul"],
             minutes=(2, 3, 1, 5, 6),
@@ -254,6 +301,7 @@ class Command(BaseCommand):
             "청사 조경 관리 용역",
             lowest,
             [("조경 관리", 58_000_000, [("조경 관리 서비스", "CPV", "77310000", "1", "year")])],
+            categories=["W-LAND"],
             minutes=(3 * day, 4 * day, 1, 5 * day, 5 * day + 60),
         )
         services.tender_cancel(
@@ -265,6 +313,7 @@ class Command(BaseCommand):
             "전자결재 시스템 고도화 (작성 중)",
             best,
             [("고도화", 450_000_000, [("소프트웨어 개발", "CPV", "72212000", "1", "lot")])],
+            categories=["S-SW"],
             minutes=(10 * day, 12 * day, 11 * day, 20 * day, 20 * day + 60),
             publish=False,
             description="A draft: only the agency's officers see it.",
