@@ -28,6 +28,7 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 
 run: $(RUN_STAMP) ## Start the platform with demo data at http://127.0.0.1:8000 (SQLite unless DATABASE_URL/REDIS_URL)
 	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py init_pki
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 

@@ -227,3 +227,21 @@ def _english_messages_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+_PKI_ROWS: list[dict] = []
+
+
+@pytest.fixture
+def pki(db):
+    """The platform PKI, created once per test session (keys are slow to make) and put back
+    into each test's database."""
+    from esign.authority import pki_initialise
+    from esign.models import Authority
+
+    if not _PKI_ROWS:
+        pki_initialise(now=timezone.now())
+        _PKI_ROWS.extend(Authority.objects.values("role", "certificate_pem", "encrypted_key_pem"))
+    elif not Authority.objects.exists():
+        Authority.objects.bulk_create(Authority(**row) for row in _PKI_ROWS)
+    return Authority.objects.all()

@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     # The checklist needs no database or Redis: run it on the embedded default.
     inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment = {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env}
+    environment = {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "JANGTEO_PKI_PASSPHRASE": secrets.token_urlsafe(24),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

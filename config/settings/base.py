@@ -257,6 +257,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Platform ---------------------------------------------------------------------------------
+# --- PKI ------------------------------------------------------------------------------------
+# Protects the platform CA keys at rest. The embedded demo has a fixed one; production must
+# set its own (production.py refuses to start without it).
+PKI_PASSPHRASE = secret("JANGTEO_PKI_PASSPHRASE", "embedded-demo-pki-passphrase")
+# Where certificates point relying parties for the CRL and the issuing CA certificate.
+PUBLIC_BASE_URL = env.str("JANGTEO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+PKI_PERSON_CERT_DAYS = env.int("JANGTEO_PERSON_CERT_DAYS", default=730)
+PKI_CRL_HOURS = env.int("JANGTEO_CRL_HOURS", default=24)
+# Other CAs whose certificates people may import (PEM files), when the subject maps to
+# their organisation's registration number.
+PKI_TRUSTED_CA_FILES = env.list("JANGTEO_TRUSTED_CA_FILES", default=[])
+
 # OCDS publisher prefix: every contracting process is `<prefix>-<number>`.
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")
 PLATFORM_NAME = "Jangteo"

@@ -15,6 +15,11 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
     )
 
 SERVESTATIC_USE_FINDERS = False  # serve the collected, hashed files only
+PKI_PASSPHRASE = secret("JANGTEO_PKI_PASSPHRASE")
+if not PKI_PASSPHRASE or PKI_PASSPHRASE.startswith("embedded-demo") or len(PKI_PASSPHRASE) < 16:
+    raise ImproperlyConfigured(
+        "JANGTEO_PKI_PASSPHRASE (or _FILE) must be set to a secret of at least 16 characters"
+    )
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)

@@ -24,22 +24,23 @@ ORGANISATIONS = [
 ]
 
 PEOPLE = [
-    # username, name, organisation code (None: gets its company by registering it), roles
-    ("officer", "김조달 (procurement officer)", "1230000", [Role.PROCUREMENT_OFFICER]),
-    ("opener1", "이개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
-    ("opener2", "박개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
-    ("opener3", "최개찰 (opening officer)", "1230000", [Role.OPENING_OFFICER]),
-    ("evaluator", "정평가 (evaluator)", "1230000", [Role.EVALUATOR]),
-    ("signer", "강계약 (contract signer)", "1230000", [Role.CONTRACT_SIGNER]),
-    ("inspector", "조검수 (inspector)", "1230000", [Role.INSPECTOR]),
-    ("finance", "윤재무 (finance officer)", "1230000", [Role.FINANCE_OFFICER]),
-    ("seoul", "한서울 (procurement officer, Seoul)", "6110000", [Role.PROCUREMENT_OFFICER]),
-    ("hanbit", "오한빛 (supplier admin and bidder, construction)", None, []),
-    ("saesol", "서새솔 (supplier admin and bidder, software)", None, []),
-    ("nuri", "임누리 (supplier admin and bidder, office furniture)", None, []),
-    ("daon", "강다온 (supplier admin, company awaiting verification)", None, []),
-    ("operator", "장운영 (platform operator)", "PLATFORM", [Role.OPERATOR]),
-    ("reviewer", "문심사 (review body)", "PLATFORM", [Role.REVIEWER]),
+    # username, name, what they do here, organisation code (None: gets a company by
+    # registering it), roles
+    ("officer", "김조달", "procurement officer", "1230000", [Role.PROCUREMENT_OFFICER]),
+    ("opener1", "이개찰", "opening officer", "1230000", [Role.OPENING_OFFICER]),
+    ("opener2", "박개찰", "opening officer", "1230000", [Role.OPENING_OFFICER]),
+    ("opener3", "최개찰", "opening officer", "1230000", [Role.OPENING_OFFICER]),
+    ("evaluator", "정평가", "evaluator", "1230000", [Role.EVALUATOR]),
+    ("signer", "강계약", "contract signer", "1230000", [Role.CONTRACT_SIGNER]),
+    ("inspector", "조검수", "inspector", "1230000", [Role.INSPECTOR]),
+    ("finance", "윤재무", "finance officer", "1230000", [Role.FINANCE_OFFICER]),
+    ("seoul", "한서울", "procurement officer, Seoul", "6110000", [Role.PROCUREMENT_OFFICER]),
+    ("hanbit", "오한빛", "supplier admin and bidder, construction", None, []),
+    ("saesol", "서새솔", "supplier admin and bidder, software", None, []),
+    ("nuri", "임누리", "supplier admin and bidder, office furniture", None, []),
+    ("daon", "강다온", "supplier admin, company awaiting verification", None, []),
+    ("operator", "장운영", "platform operator", "PLATFORM", [Role.OPERATOR]),
+    ("reviewer", "문심사", "review body", "PLATFORM", [Role.REVIEWER]),
 ]
 
 # username of the administrator, company, English name, business number, licences, verified
@@ -96,8 +97,8 @@ class Command(BaseCommand):
 
     def print_accounts(self):
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
-        for username, name, _code, _roles in PEOPLE:
-            self.stdout.write(f"  {username:<10} {name}")
+        for username, name, role, _code, _roles in PEOPLE:
+            self.stdout.write(f"  {username:<10} {name} ({role})")
         self.stdout.write("  operator also opens the operator console at /operator/\n")
 
     def seed(self):
@@ -106,7 +107,7 @@ class Command(BaseCommand):
             for kind, name, name_en, code in ORGANISATIONS
         }
         people = {}
-        for username, name, code, roles in PEOPLE:
+        for username, name, _role, code, roles in PEOPLE:
             user = User.objects.create_user(
                 username=username,
                 password=DEMO_PASSWORD,
@@ -130,7 +131,7 @@ class Command(BaseCommand):
                 brn=brn,
                 actor=people[username],
                 profile={
-                    "representative": people[username].display_name.split(" ")[0],
+                    "representative": people[username].display_name,
                     "address": "세종특별자치시 한누리대로 2130",
                     "phone": "044-000-0000",
                     "email": f"{username}@demo.jangteo.invalid",

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "esign"
+urlpatterns = [
+    path("pki/<str:role>.crl", views.crl, name="crl"),
+    path("pki/<str:role>.crt", views.ca_certificate, {"encoding": "der"}, name="ca"),
+    path("pki/<str:role>.pem", views.ca_certificate, {"encoding": "pem"}, name="ca_pem"),
+]
