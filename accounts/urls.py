@@ -8,4 +8,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.dashboard, name="dashboard"),
+    path("me/tokens/", views.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role
@@ -105,6 +106,17 @@ def certificate_issue(
             },
         )
     return certificate
+
+
+def certificate_enroll(*, actor, organisation: Organisation, csr_data) -> Certificate:
+    """A person asks for a certificate for one of their organisations: the platform's
+    organisation policy first (settings.PKI_ENROLLMENT_POLICY), then issuance."""
+    refusal = import_string(settings.PKI_ENROLLMENT_POLICY)(organisation)
+    if refusal:
+        raise CertificateRequestRefused(refusal, code="organisation")
+    return certificate_issue(
+        holder=actor, organisation=organisation, csr_data=csr_data, actor=actor
+    )
 
 
 def may_revoke(certificate: Certificate, user) -> bool:

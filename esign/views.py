@@ -1,13 +1,20 @@
 """The CA's public face: its certificates and CRLs at stable URLs, for anyone to fetch."""
 
 from cryptography.hazmat.primitives import serialization
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import Organisation
 from core import clock
 
+from . import services
 from .authority import authority_certificate, crl_current
-from .models import Authority, AuthorityRole
+from .exceptions import CertificateRequestRefused
+from .models import Authority, AuthorityRole, Certificate, RevocationReason
 
 CA_ROLES = (AuthorityRole.ROOT, AuthorityRole.ISSUING)
 PUBLISHED_ROLES = (*CA_ROLES, AuthorityRole.RECEIPTS, AuthorityRole.TSA)
@@ -40,3 +47,69 @@ def ca_certificate(request, role: str, encoding: str):
     response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# --- A person's certificates ------------------------------------------------------------------
+
+
+@login_required
+def my_certificates(request, status=200, error=""):
+    organisations = Organisation.objects.filter(memberships__user=request.user).distinct()
+    return render(
+        request,
+        "esign/certificates.html",
+        {
+            "certificates": Certificate.objects.filter(holder=request.user).select_related(
+                "organisation"
+            ),
+            "organisations": organisations,
+            "reasons": RevocationReason.choices,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def enroll(request):
+    organisation = Organisation.objects.filter(
+        pk=request.POST.get("organisation"), memberships__user=request.user
+    ).first()
+    if organisation is None:
+        return my_certificates(request, status=400, error=_("Choose one of your organisations."))
+    csr = request.POST.get("csr", "")
+    if not csr and request.FILES.get("csr_file"):
+        csr = request.FILES["csr_file"].read(20_000)
+    try:
+        certificate = services.certificate_enroll(
+            actor=request.user, organisation=organisation, csr_data=csr
+        )
+    except CertificateRequestRefused as refusal:
+        return my_certificates(request, status=400, error=" ".join(refusal.messages))
+    messages.success(
+        request, _("Certificate issued: serial %(serial)s.") % {"serial": certificate.serial}
+    )
+    return redirect("esign:certificates")
+
+
+@login_required
+def certificate_download(request, serial: str):
+    certificate = get_object_or_404(Certificate, serial=serial, holder=request.user)
+    response = HttpResponse(certificate.pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="jangteo-{serial}.pem"'
+    return response
+
+
+@login_required
+@require_POST
+def revoke(request, serial: str):
+    certificate = get_object_or_404(Certificate, serial=serial)
+    try:
+        services.certificate_revoke(
+            certificate=certificate, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except CertificateRequestRefused as refusal:
+        return my_certificates(request, status=400, error=" ".join(refusal.messages))
+    messages.success(request, _("Certificate revoked; the CRL already lists it."))
+    return redirect("esign:certificates")

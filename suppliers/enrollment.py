@@ -1,4 +1,5 @@
-"""Who may get a signing certificate: the platform's policy on top of esign's mechanism.
+"""Who may get a signing certificate: the platform's policy, plugged into esign through the
+PKI_ENROLLMENT_POLICY setting (esign knows no suppliers).
 
 Staff of agencies and of the platform may; staff of a company only once it is verified and
 while it is not debarred (a suspended company cannot sign)."""
@@ -8,14 +9,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind
 from core import clock
-from esign.exceptions import CertificateRequestRefused
-from esign.models import Certificate
-from esign.services import certificate_issue
 
 from .models import Supplier, SupplierStatus
 
 
 def signing_refusal(organisation: Organisation) -> str | None:
+    """Why the organisation's people may not get certificates, or None when they may."""
     if organisation.kind != OrganisationKind.COMPANY:
         return None
     supplier = Supplier.objects.filter(organisation=organisation).first()
@@ -24,12 +23,3 @@ def signing_refusal(organisation: Organisation) -> str | None:
     if supplier.is_debarred(timezone.localdate(clock.now())):
         return _("The company is suspended: its staff cannot sign.")
     return None
-
-
-def certificate_enroll(*, actor, organisation: Organisation, csr_data) -> Certificate:
-    refusal = signing_refusal(organisation)
-    if refusal:
-        raise CertificateRequestRefused(refusal, code="organisation")
-    return certificate_issue(
-        holder=actor, organisation=organisation, csr_data=csr_data, actor=actor
-    )

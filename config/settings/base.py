@@ -240,7 +240,10 @@ CONTENT_SECURITY_POLICY = {
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -254,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public and authenticated interfaces of the Jangteo e-procurement platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TenderStatusEnum": "procurement.models.TenderStatus",
+        "CertificateStatusEnum": "esign.models.CertificateStatus",
+        "RevocationReasonEnum": "esign.models.RevocationReason",
+    },
 }
 
 # --- Platform ---------------------------------------------------------------------------------
@@ -268,6 +276,8 @@ PKI_CRL_HOURS = env.int("JANGTEO_CRL_HOURS", default=24)
 # Other CAs whose certificates people may import (PEM files), when the subject maps to
 # their organisation's registration number.
 PKI_TRUSTED_CA_FILES = env.list("JANGTEO_TRUSTED_CA_FILES", default=[])
+# Who decides whether an organisation's people may hold signing certificates.
+PKI_ENROLLMENT_POLICY = "suppliers.enrollment.signing_refusal"
 
 # OCDS publisher prefix: every contracting process is `<prefix>-<number>`.
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")

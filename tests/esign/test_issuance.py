@@ -11,8 +11,12 @@ from core.models import AuditEvent
 from esign.authority import ORGANIZATION_IDENTIFIER
 from esign.exceptions import CertificateRequestRefused
 from esign.models import CertificateStatus
-from esign.services import certificate_issue, certificate_revoke, certificates_expire
-from suppliers.enrollment import certificate_enroll
+from esign.services import (
+    certificate_enroll,
+    certificate_issue,
+    certificate_revoke,
+    certificates_expire,
+)
 from suppliers.services import supplier_suspend
 
 from .conftest import make_csr

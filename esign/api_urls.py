@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("certificates/", api.certificates, name="api-certificates"),
+    path("certificates/<str:serial>/", api.certificate_detail, name="api-certificate"),
+    path(
+        "certificates/<str:serial>/revoke/", api.certificate_revoke, name="api-certificate-revoke"
+    ),
+]
