@@ -6,11 +6,18 @@ suppliers' bidders, an outsider with an account but no role, and the anonymous p
 """
 
 import importlib
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
@@ -27,6 +34,7 @@ def needs_postgres(why: str):
     )
 
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 10:00 KST, a Monday
 
 
@@ -70,6 +78,15 @@ def company_b(db):
     )
 
 
+def standard_category(code: str) -> Category:
+    """A category the migrations seed; re-seeded after a transactional test's flush."""
+    categories = importlib.import_module("suppliers.migrations.0002_categories").CATEGORIES
+    _, name, name_en, kind = next(c for c in categories if c[0] == code)
+    return Category.objects.get_or_create(
+        code=code, defaults={"name": name, "name_en": name_en, "kind": kind}
+    )[0]
+
+
 def _supplier(organisation: Organisation, status: str = "verified") -> Supplier:
     supplier = Supplier.objects.create(
         organisation=organisation,
@@ -83,7 +100,7 @@ def _supplier(organisation: Organisation, status: str = "verified") -> Supplier:
         bank_holder=organisation.name,
         registered_at=timezone.now(),
     )
-    Licence.objects.create(supplier=supplier, category=Category.objects.get(code="G-FURN"))
+    Licence.objects.create(supplier=supplier, category=standard_category("G-FURN"))
     return supplier
 
 
@@ -245,3 +262,56 @@ def pki(db):
     elif not Authority.objects.exists():
         Authority.objects.bulk_create(Authority(**row) for row in _PKI_ROWS)
     return Authority.objects.all()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(transactional_db):
+    """The platform served on a free port, sharing the test database."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "JANGTEO_CLOCK": "inprocess",
+        "JANGTEO_CLOCK_INTERVAL": "0.2",
+    }
+    if connection.vendor == "postgresql":
+        settings = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{settings['USER']}@{settings['HOST']}:"
+            f"{settings['PORT']}/{settings['NAME']}"
+        )
+    log = (ROOT / "var" / f"test-server-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the server did not start in 30 s")
+    if process.poll() is not None:
+        pytest.fail(f"the server exited: see {log.name}")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

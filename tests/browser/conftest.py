@@ -1,21 +1,12 @@
-"""A real server process and a real chromium for the browser tests.
-
-The server is `manage.py serve` (daphne, the in-process tender clock, the configured channel
-layer) on the test database, so a change made through one browser reaches the others the way
-it does in production: through the server, never through the test process.
-"""
+"""A real chromium for the browser tests; they use the `server` fixture of tests/conftest.py
+(`manage.py serve` on the test database), so a change made through one browser reaches the
+others the way it does in production: through the server, never through the test process."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,59 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def server(transactional_db):
-    """The platform served on a free port, sharing the test database."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "JANGTEO_CLOCK": "inprocess",
-        "JANGTEO_CLOCK_INTERVAL": "0.2",
-    }
-    if connection.vendor == "postgresql":
-        settings = connection.settings_dict
-        env["DATABASE_URL"] = (
-            f"postgres://{settings['USER']}@{settings['HOST']}:"
-            f"{settings['PORT']}/{settings['NAME']}"
-        )
-    log = (ROOT / "var" / f"browser-server-{port}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the server did not start in 30 s")
-    if process.poll() is not None:
-        pytest.fail(f"the server exited: see {log.name}")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
 
 
 @pytest.fixture(scope="module")

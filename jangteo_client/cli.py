@@ -1,0 +1,244 @@
+"""Command line of jangteo-client. Run `jangteo-client --help`."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import NameOID
+
+IDENTITY = "identity.p12"
+PENDING_KEY = "pending-key.pem"
+REQUEST = "request.csr"
+
+
+class ClientError(Exception):
+    """Something the person can fix; printed without a traceback."""
+
+
+class Api:
+    def __init__(self, server: str, token: str):
+        if not server or not token:
+            raise ClientError("give --server and --token (or JANGTEO_URL and JANGTEO_TOKEN)")
+        if not server.startswith(("https://", "http://")):
+            raise ClientError("the server address must start with https:// (or http://)")
+        self.server, self.token = server.rstrip("/"), token
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+            f"{self.server}{path}",
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            try:
+                detail = json.loads(error.read()).get("detail", "")
+            except ValueError:
+                detail = ""
+            raise ClientError(f"the platform refused ({error.code}): {detail}") from None
+        except urllib.error.URLError as error:
+            raise ClientError(f"cannot reach {self.server}: {error.reason}") from None
+
+
+def _passphrase(args, confirm: bool = False) -> bytes:
+    if args.passphrase_file:
+        return Path(args.passphrase_file).read_text().strip().encode()
+    if os.environ.get("JANGTEO_PASSPHRASE"):
+        return os.environ["JANGTEO_PASSPHRASE"].encode()
+    first = getpass.getpass("Passphrase for your key: ")
+    if confirm and getpass.getpass("Again: ") != first:
+        raise ClientError("the passphrases differ")
+    if len(first) < 10:
+        raise ClientError("use a passphrase of at least 10 characters")
+    return first.encode()
+
+
+def keygen(args) -> int:
+    """A new P-256 key (kept encrypted until the certificate comes) and its request."""
+    home = Path(args.home)
+    home.mkdir(parents=True, exist_ok=True)
+    passphrase = _passphrase(args, confirm=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    (home / PENDING_KEY).write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase),
+        )
+    )
+    os.chmod(home / PENDING_KEY, 0o600)
+    # The platform writes the subject itself from your account; this name is only a label.
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jangteo-client")]))
+        .sign(key, hashes.SHA256())
+    )
+    (home / REQUEST).write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    print(f"key and request written to {home}")
+    return 0
+
+
+def enroll(args) -> int:
+    """Send the request, receive the certificate, and store key + chain as PKCS#12."""
+    home = Path(args.home)
+    if not (home / REQUEST).exists():
+        keygen(args)
+    passphrase = _passphrase(args)
+    key = serialization.load_pem_private_key((home / PENDING_KEY).read_bytes(), passphrase)
+    issued = Api(args.server, args.token).call(
+        "POST",
+        "/api/v1/certificates/",
+        {"organisation": args.organisation, "csr": (home / REQUEST).read_text()},
+    )
+    _store_identity(home, key, issued, passphrase)
+    (home / PENDING_KEY).unlink()
+    (home / REQUEST).unlink()
+    print(
+        f"certificate {issued['serial']} issued until {issued['not_after']}; "
+        f"kept in {home / IDENTITY}"
+    )
+    return 0
+
+
+def _store_identity(home: Path, key, issued: dict, passphrase: bytes) -> None:
+    certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    if certificate.public_key().public_numbers() != key.public_key().public_numbers():
+        raise ClientError("the certificate does not belong to this key")
+    chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in issued["chain"]]
+    (home / IDENTITY).write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"jangteo", key, certificate, chain, serialization.BestAvailableEncryption(passphrase)
+        )
+    )
+    os.chmod(home / IDENTITY, 0o600)
+
+
+def _identity(args):
+    path = Path(args.home) / IDENTITY
+    if not path.exists():
+        raise ClientError(f"no identity in {path}: run `jangteo-client enroll` first")
+    try:
+        key, certificate, chain = pkcs12.load_key_and_certificates(
+            path.read_bytes(), _passphrase(args)
+        )
+    except ValueError:
+        raise ClientError("wrong passphrase, or the file is damaged") from None
+    return key, certificate, chain
+
+
+def sign(args) -> int:
+    """A detached CMS signature (DER, SHA-256, certificate embedded) of a file."""
+    key, certificate, _chain = _identity(args)
+    content = Path(args.file).read_bytes()
+    signature = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(content)
+        .add_signer(certificate, key, hashes.SHA256())
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
+    )
+    out = Path(args.out or f"{args.file}.p7s")
+    out.write_bytes(signature)
+    print(f"signature written to {out}")
+    return 0
+
+
+def certificates(args) -> int:
+    for item in Api(args.server, args.token).call("GET", "/api/v1/certificates/"):
+        print(
+            f"{item['serial']}  {item['status']:<8} until {item['not_after']}  "
+            f"{item['organisation']}"
+        )
+    return 0
+
+
+def revoke(args) -> int:
+    item = Api(args.server, args.token).call(
+        "POST", f"/api/v1/certificates/{args.serial}/revoke/", {"reason": args.reason}
+    )
+    print(f"{item['serial']} is {item['status']}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="jangteo-client",
+        description="Key, certificate and signatures for the Jangteo platform. The private "
+        "key is made and kept here, encrypted; only the request leaves this machine.",
+    )
+    root.add_argument(
+        "--server",
+        default=os.environ.get("JANGTEO_URL", ""),
+        help="the platform's address (or JANGTEO_URL)",
+    )
+    root.add_argument(
+        "--token",
+        default=os.environ.get("JANGTEO_TOKEN", ""),
+        help="your API token (or JANGTEO_TOKEN)",
+    )
+    root.add_argument(
+        "--home",
+        default=os.environ.get("JANGTEO_HOME", str(Path.home() / ".jangteo")),
+        help="where your key is kept",
+    )
+    root.add_argument(
+        "--passphrase-file", help="read the key's passphrase from this file (or JANGTEO_PASSPHRASE)"
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("keygen", help="make a key pair and a certificate request")
+    command = commands.add_parser("enroll", help="get a certificate for your key")
+    command.add_argument(
+        "--organisation", required=True, help="the registration number of your organisation"
+    )
+    command = commands.add_parser("sign", help="sign a file (detached CMS)")
+    command.add_argument("file")
+    command.add_argument("--out")
+    commands.add_parser("certificates", help="list your certificates")
+    command = commands.add_parser("revoke", help="revoke one of your certificates")
+    command.add_argument("serial")
+    command.add_argument(
+        "--reason",
+        default="unspecified",
+        choices=[
+            "unspecified",
+            "key_compromise",
+            "affiliation_changed",
+            "superseded",
+            "cessation_of_operation",
+        ],
+    )
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return {
+            "keygen": keygen,
+            "enroll": enroll,
+            "sign": sign,
+            "certificates": certificates,
+            "revoke": revoke,
+        }[args.command](args)
+    except ClientError as error:
+        print(f"jangteo-client: {error}", file=sys.stderr)
+        return 2
