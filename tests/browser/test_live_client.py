@@ -1,6 +1,8 @@
 """The live client's protocol in chromium, against a scripted socket: gaps are replayed,
 out-of-order events wait for the missing one, and a lost last push is noticed by the pong."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,13 +26,22 @@ window.__emit = (message) => {
 """
 
 
+def wait_until(page, expression: str, seconds: float = 10) -> None:
+    """Poll from here: Playwright's wait_for_function evaluates strings with eval, which the
+    platform's Content Security Policy rightly forbids."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 @pytest.fixture
 def scripted(server, new_page, published):
     tender = published()
     page = new_page()
     page.add_init_script(SCRIPTED_SOCKET)
     page.goto(f"{server}/tenders/{tender.pk}/")
-    page.wait_for_function("window.__sockets.length === 1 && window.__sockets[0].readyState === 1")
+    wait_until(page, "window.__sockets.length === 1 && window.__sockets[0].readyState === 1")
     summary = page.request.get(f"{server}/api/v1/tenders/{tender.pk}/").json()
     assert summary["live_seq"] == 1
     return page, summary

@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one tick, then exit")
 
     def handle(self, *args, interval: float, once: bool, **options):
+        if not once:
+            self.stdout.write(f"clock running, every {interval} s")
+            self.stdout.flush()
         while True:
             try:
                 moved = clock_tick()
