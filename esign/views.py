@@ -6,15 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organisation
+from accounts.tokens import api_token_user
 from core import clock
 
 from . import services
 from .authority import authority_certificate, crl_current
 from .exceptions import CertificateRequestRefused
 from .models import Authority, AuthorityRole, Certificate, RevocationReason
+from .timestamps import timestamp_respond
 
 CA_ROLES = (AuthorityRole.ROOT, AuthorityRole.ISSUING)
 PUBLISHED_ROLES = (*CA_ROLES, AuthorityRole.RECEIPTS, AuthorityRole.TSA)
@@ -113,3 +116,19 @@ def revoke(request, serial: str):
         return my_certificates(request, status=400, error=" ".join(refusal.messages))
     messages.success(request, _("Certificate revoked; the CRL already lists it."))
     return redirect("esign:certificates")
+
+
+@csrf_exempt  # a machine protocol (RFC 3161 over HTTP): no cookies, no forms
+@require_POST
+def tsa(request):
+    """The platform TSA for its users' own tools (signed in, or with an API token)."""
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not request.user.is_authenticated and not (bearer and api_token_user(bearer)):
+        response = HttpResponse(status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="jangteo"'
+        return response
+    if request.content_type != "application/timestamp-query":
+        return HttpResponse(status=415)
+    if len(request.body) > 4096:
+        return HttpResponse(status=413)
+    return HttpResponse(timestamp_respond(request.body), content_type="application/timestamp-reply")

@@ -276,6 +276,9 @@ PKI_CRL_HOURS = env.int("JANGTEO_CRL_HOURS", default=24)
 # Other CAs whose certificates people may import (PEM files), when the subject maps to
 # their organisation's registration number.
 PKI_TRUSTED_CA_FILES = env.list("JANGTEO_TRUSTED_CA_FILES", default=[])
+# An external RFC 3161 time-stamping authority; empty: the platform's own TSA signs.
+TSA_URL = env.str("JANGTEO_TSA_URL", default="")
+TSA_AUTHORIZATION = secret("JANGTEO_TSA_AUTHORIZATION", "")
 # Who decides whether an organisation's people may hold signing certificates.
 PKI_ENROLLMENT_POLICY = "suppliers.enrollment.signing_refusal"
 
