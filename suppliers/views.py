@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import has_role, is_operator, organisations_where
+from esign.models import Certificate, RevocationReason
 
 from . import services
 from .forms import AdministratorForm, CompanyForm, PersonForm, ReasonForm, SuspendForm
@@ -98,6 +99,14 @@ def profile(request, pk: int, person_form=None, status=200):
                 "-registered_at"
             )[:50],
             "is_operator": is_operator(request.user),
+            # An administrator (or operator) can revoke the signing certificates of the
+            # company's people, e.g. when someone leaves.
+            "certificates": Certificate.objects.filter(organisation=supplier.organisation)
+            .select_related("holder")
+            .order_by("status", "-not_after")
+            if is_admin or is_operator(request.user)
+            else None,
+            "reasons": RevocationReason.choices,
             "reason_form": ReasonForm(),
             "suspend_form": SuspendForm(),
         },

@@ -107,3 +107,46 @@ def test_a_bad_request_on_the_page_is_a_400_that_changes_nothing(
     )
     assert response.status_code == 400
     assert not Certificate.objects.exists()
+
+
+def test_the_company_administrator_revokes_a_leavers_certificate_from_the_profile(
+    client, issued, company_a, supplier_a
+):
+    from accounts.models import Membership, Role
+    from tests.conftest import _person
+
+    _key, record, _certificate = issued
+    admin = _person("admin_a", company_a, Role.SUPPLIER_ADMIN)
+    assert Membership.objects.filter(user=admin, role=Role.SUPPLIER_ADMIN).exists()
+    client.force_login(admin)
+    page = client.get(f"/suppliers/{supplier_a.pk}/").content.decode()
+    assert record.serial[:10] in page
+    response = client.post(
+        f"/certificates/{record.serial}/revoke/",
+        {"reason": "affiliation_changed", "next": f"/suppliers/{supplier_a.pk}/"},
+    )
+    assert response["Location"] == f"/suppliers/{supplier_a.pk}/"
+    record.refresh_from_db()
+    assert record.status == CertificateStatus.REVOKED
+
+
+def test_revocation_never_redirects_off_site(client, issued, bidder_a):
+    _key, record, _certificate = issued
+    client.force_login(bidder_a)
+    response = client.post(
+        f"/certificates/{record.serial}/revoke/",
+        {"reason": "superseded", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/certificates/"
+
+
+def test_a_bidder_sees_no_one_elses_certificates_on_the_profile(
+    client, issued, supplier_a, company_a
+):
+    from accounts.models import Role
+    from tests.conftest import _person
+
+    _key, record, _certificate = issued
+    colleague = _person("colleague", company_a, Role.BIDDER)
+    client.force_login(colleague)
+    assert record.serial[:10] not in client.get(f"/suppliers/{supplier_a.pk}/").content.decode()
