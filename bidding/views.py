@@ -25,7 +25,8 @@ def participate(request, pk: int):
     ).select_related("organisation")
     errors, status = [], 200
     if request.method == "POST":
-        supplier = suppliers.filter(pk=request.POST.get("supplier")).first()
+        supplier_id = request.POST.get("supplier", "")
+        supplier = suppliers.filter(pk=supplier_id).first() if supplier_id.isdigit() else None
         if supplier is None:
             errors, status = [_("Choose one of your companies.")], 400
         else:

@@ -92,7 +92,7 @@ def certificates(request):
 
 
 def _visible(request, serial: str) -> Certificate:
-    certificate = get_object_or_404(Certificate, serial=serial.lower())
+    certificate = get_object_or_404(Certificate, serial=services.serial_normalize(serial))
     if certificate.holder_id != request.user.pk and not services.may_revoke(
         certificate, request.user
     ):

@@ -213,6 +213,13 @@ def _crl_points(role: str) -> x509.CRLDistributionPoints:
     )
 
 
+def _upper_bound(text: str, limit: int = 64) -> str:
+    """X.520 bounds CN and O at 64 characters (cryptography counts UTF-8 bytes): a longer
+    name is cut on a character boundary; the account and organisation identify anyway."""
+    encoded = text.strip().encode()
+    return encoded[:limit].decode(errors="ignore") if len(encoded) > limit else text.strip()
+
+
 def person_subject(
     *,
     person_name: str,
@@ -225,9 +232,9 @@ def person_subject(
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "KR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _upper_bound(organisation_name)),
             x509.NameAttribute(ORGANIZATION_IDENTIFIER, f"{scheme}-{organisation_code}"),
-            x509.NameAttribute(NameOID.COMMON_NAME, person_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, _upper_bound(person_name)),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, f"JANGTEO-{person_id}"),
         ]
     )

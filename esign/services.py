@@ -27,6 +27,15 @@ ALLOWED_CURVES = (ec.SECP256R1, ec.SECP384R1)
 MIN_RSA_BITS = 2048
 
 
+def serial_normalize(text: str) -> str:
+    """A serial as the platform stores it (lower-case hex, no leading zeros), from the forms
+    people copy: `0A:1B:...`, `0a1b...`, `A1B...`. Unparseable input gives ''."""
+    try:
+        return f"{int(text.replace(':', '').strip(), 16):x}"
+    except ValueError:
+        return ""
+
+
 def csr_load(data: bytes | str) -> x509.CertificateSigningRequest:
     raw = data.encode() if isinstance(data, str) else data
     try:

@@ -78,7 +78,7 @@ def my_certificates(request, status=200, error=""):
 @require_POST
 def enroll(request):
     organisation = Organisation.objects.filter(
-        pk=request.POST.get("organisation"), memberships__user=request.user
+        pk=_whole_number(request.POST.get("organisation")), memberships__user=request.user
     ).first()
     if organisation is None:
         return my_certificates(request, status=400, error=_("Choose one of your organisations."))
@@ -99,7 +99,9 @@ def enroll(request):
 
 @login_required
 def certificate_download(request, serial: str):
-    certificate = get_object_or_404(Certificate, serial=serial, holder=request.user)
+    certificate = get_object_or_404(
+        Certificate, serial=services.serial_normalize(serial), holder=request.user
+    )
     response = HttpResponse(certificate.pem, content_type="application/x-pem-file")
     response["Content-Disposition"] = f'attachment; filename="jangteo-{serial}.pem"'
     return response
@@ -108,7 +110,7 @@ def certificate_download(request, serial: str):
 @login_required
 @require_POST
 def revoke(request, serial: str):
-    certificate = get_object_or_404(Certificate, serial=serial)
+    certificate = get_object_or_404(Certificate, serial=services.serial_normalize(serial))
     try:
         services.certificate_revoke(
             certificate=certificate, actor=request.user, reason=request.POST.get("reason", "")
@@ -138,3 +140,10 @@ def tsa(request):
     if len(request.body) > 4096:
         return HttpResponse(status=413)
     return HttpResponse(timestamp_respond(request.body), content_type="application/timestamp-reply")
+
+
+def _whole_number(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -98,6 +98,12 @@ def keygen(args) -> int:
 def enroll(args) -> int:
     """Send the request, receive the certificate, and store key + chain as PKCS#12."""
     home = Path(args.home)
+    if (home / IDENTITY).exists():
+        # Never overwrite a key whose certificate may still be in use.
+        raise ClientError(
+            f"{home / IDENTITY} exists already: use another --home for another "
+            "identity, or revoke that certificate and move the file away"
+        )
     if not (home / REQUEST).exists():
         keygen(args)
     passphrase = _passphrase(args)

@@ -13,8 +13,9 @@ WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
 def brn_normalize(value: str) -> str:
-    """`101-81-63364` or `101 81 63364` -> `1018163364` (anything but digits is dropped)."""
-    return re.sub(r"\D", "", value or "")
+    """`101-81-63364` or `101 81 63364` -> `1018163364`: only the ASCII digits are kept, so a
+    number written with look-alike digits (full-width ０-９) cannot pass for another."""
+    return re.sub(r"[^0-9]", "", value or "")
 
 
 def brn_check_digit(first_nine: str) -> int:
@@ -34,6 +35,11 @@ def brn_format(value: str) -> str:
 
 
 def validate_brn(value: str) -> None:
+    if re.search(r"[^0-9 -]", value or ""):
+        raise ValidationError(
+            _("Write the business registration number with the digits 0-9 (and dashes)."),
+            code="brn_characters",
+        )
     digits = brn_normalize(value)
     if len(digits) != 10:
         raise ValidationError(

@@ -42,3 +42,10 @@ def test_the_tender_page_offers_suppliers_to_take_part(client, published, bidder
         f"/tenders/{tender.pk}/participate/"
         in client.get(f"/tenders/{tender.pk}/").content.decode()
     )
+
+
+def test_a_non_numeric_company_is_a_400_not_a_crash(client, published, bidder_a, supplier_a):
+    tender = published()
+    client.force_login(bidder_a)
+    response = client.post(f"/tenders/{tender.pk}/participate/", {"supplier": "abc"})
+    assert response.status_code == 400

@@ -150,3 +150,16 @@ def test_a_bidder_sees_no_one_elses_certificates_on_the_profile(
     colleague = _person("colleague", company_a, Role.BIDDER)
     client.force_login(colleague)
     assert record.serial[:10] not in client.get(f"/suppliers/{supplier_a.pk}/").content.decode()
+
+
+def test_serials_are_found_as_people_copy_them(client, issued, bearer):
+    _key, record, _certificate = issued
+    spaced = ":".join(f"{int(record.serial, 16):040X}"[i : i + 2] for i in range(0, 40, 2))
+    assert client.get(f"/api/v1/certificates/{spaced}/", **bearer).status_code == 200
+    assert client.get("/api/v1/certificates/not-hex/", **bearer).status_code == 404
+
+
+def test_a_non_numeric_organisation_is_a_400_not_a_crash(client, pki, bidder_a):
+    client.force_login(bidder_a)
+    response = client.post("/certificates/enroll/", {"organisation": "abc", "csr": "x"})
+    assert response.status_code == 400

@@ -48,7 +48,14 @@ def test_enroll_sign_and_verify_with_openssl(run_client, tmp_path, server, pki, 
     home = tmp_path / "home"
     assert (home / "identity.p12").exists()
     assert not (home / "pending-key.pem").exists()
-    assert b"PRIVATE KEY" not in (home / "identity.p12").read_bytes()  # encrypted PKCS#12
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    with pytest.raises(ValueError, match="password"):  # encrypted: needs the passphrase
+        pkcs12.load_key_and_certificates((home / "identity.p12").read_bytes(), None)
+    key, _certificate, _chain = pkcs12.load_key_and_certificates(
+        (home / "identity.p12").read_bytes(), PASSPHRASE.encode()
+    )
+    assert key is not None
     record = Certificate.objects.get()
 
     document = tmp_path / "bid.json"
@@ -89,6 +96,9 @@ def test_enroll_sign_and_verify_with_openssl(run_client, tmp_path, server, pki, 
 
 def test_a_wrong_passphrase_opens_nothing(run_client, tmp_path, pki, supplier_a):
     assert run_client("enroll", "--organisation", "1018163364").returncode == 0
+    again = run_client("enroll", "--organisation", "1018163364")
+    assert again.returncode == 2
+    assert "exists already" in again.stderr
     (tmp_path / "doc").write_text("x")
     result = run_client("sign", str(tmp_path / "doc"), passphrase="not the right one")
     assert result.returncode == 2

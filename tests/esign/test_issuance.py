@@ -44,13 +44,30 @@ def test_the_certificate_binds_person_and_organisation_whatever_the_request_says
     assert AuditEvent.objects.filter(kind="certificate.issued").exists()
 
 
-def test_a_request_signed_by_another_key_is_refused(pki, bidder_a, company_a, supplier_a):
-    _key, csr = make_csr()
-    tampered = csr.replace(b"MI", b"MJ", 1)
-    with pytest.raises(CertificateRequestRefused):
+def test_a_request_whose_signature_does_not_match_its_key_is_refused(
+    pki, bidder_a, company_a, supplier_a
+):
+    from cryptography.hazmat.primitives import serialization
+
+    _key, csr_pem = make_csr()
+    der = bytearray(x509.load_pem_x509_csr(csr_pem).public_bytes(serialization.Encoding.DER))
+    der[-3] ^= 0x01  # inside the signature value: the structure still parses
+    with pytest.raises(CertificateRequestRefused) as error:
         certificate_issue(
-            holder=bidder_a, organisation=company_a, csr_data=tampered, actor=bidder_a
+            holder=bidder_a, organisation=company_a, csr_data=bytes(der), actor=bidder_a
         )
+    assert error.value.code == "signature"
+
+
+def test_long_names_are_cut_to_what_a_certificate_allows(pki, bidder_a, company_a, supplier_a):
+    bidder_a.display_name = "가" * 40  # 120 bytes of UTF-8
+    bidder_a.save()
+    record = certificate_issue(
+        holder=bidder_a, organisation=company_a, csr_data=make_csr()[1], actor=bidder_a
+    )
+    certificate = x509.load_pem_x509_certificate(record.pem.encode())
+    common_name = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert common_name == "가" * 21
 
 
 def test_weak_keys_are_refused(pki, bidder_a, company_a, supplier_a):

@@ -135,3 +135,32 @@ def test_an_external_tsa_can_take_over(server, pki, bidder_a, settings):
 
     with pytest.raises(TimestampError):
         timestamp_token(DIGEST)
+
+
+def test_an_external_tsa_must_be_https_unless_it_runs_on_this_machine(pki, settings):
+    from esign.timestamps import TimestampError
+
+    settings.TSA_URL = "http://tsa.example.kr/tsa"
+    with pytest.raises(TimestampError, match="https"):
+        timestamp_token(DIGEST)
+
+
+def test_a_crafted_token_is_refused_not_crashed_on(pki):
+    from asn1crypto import cms
+
+    token = cms.ContentInfo.load(timestamp_token(DIGEST))
+    signed_data = token["content"]
+    stripped = cms.ContentInfo(
+        {
+            "content_type": "signed_data",
+            "content": cms.SignedData(
+                {
+                    "version": "v3",
+                    "digest_algorithms": signed_data["digest_algorithms"],
+                    "encap_content_info": signed_data["encap_content_info"],
+                    "signer_infos": [],
+                }
+            ),
+        }
+    )
+    assert not timestamp_verify(stripped.dump(), DIGEST).valid
