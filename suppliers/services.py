@@ -17,6 +17,8 @@ from accounts.models import Membership, Organisation, OrganisationKind, Role, Us
 from accounts.permissions import require_role
 from core import clock
 from core.audit import PLATFORM_STREAM, audit_record
+from esign.models import Certificate, CertificateStatus, RevocationReason
+from esign.services import certificate_revoke
 
 from .brn import brn_normalize, validate_brn
 from .exceptions import AlreadyRegistered, SupplierError
@@ -161,6 +163,46 @@ def supplier_person_add(
             {"person": user.get_username(), "roles": sorted(roles)},
         )
     return user
+
+
+def supplier_person_remove(*, supplier: Supplier, actor: User, person: User) -> int:
+    """Someone left the company: their roles in it end and every signing certificate they
+    hold for it is revoked (affiliation changed), so they can no longer sign in its name.
+    Returns how many certificates were revoked. A company keeps at least one administrator.
+    """
+    organisation = supplier.organisation
+    require_role(actor, organisation, Role.SUPPLIER_ADMIN)
+    with transaction.atomic():
+        supplier = _locked(supplier)
+        memberships = Membership.objects.filter(user=person, organisation=organisation)
+        if not memberships.exists():
+            raise SupplierError(_("This person is not in the company."), code="not_member")
+        admins_left = (
+            Membership.objects.filter(organisation=organisation, role=Role.SUPPLIER_ADMIN)
+            .exclude(user=person)
+            .count()
+        )
+        if admins_left == 0:
+            raise SupplierError(
+                _("The company must keep at least one administrator."), code="last_admin"
+            )
+        roles = sorted(memberships.values_list("role", flat=True))
+        memberships.delete()
+        revoked = 0
+        for certificate in Certificate.objects.filter(
+            holder=person, organisation=organisation, status=CertificateStatus.ACTIVE
+        ):
+            certificate_revoke(
+                certificate=certificate, actor=actor, reason=RevocationReason.AFFILIATION_CHANGED
+            )
+            revoked += 1
+        _audit(
+            supplier,
+            "supplier.person_removed",
+            actor,
+            {"person": person.get_username(), "roles": roles, "certificates_revoked": revoked},
+        )
+    return revoked
 
 
 def _locked(supplier: Supplier) -> Supplier:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import has_role, is_operator, organisations_where
 from esign.models import Certificate, RevocationReason
 
@@ -136,6 +136,26 @@ def person_add(request, pk: int):
             messages.success(request, _("Person added."))
             return redirect("suppliers:profile", pk=supplier.pk)
     return profile(request, pk, person_form=form, status=400)
+
+
+@login_required
+@require_POST
+def person_remove(request, pk: int, user_id: int):
+    supplier = _visible_supplier(request, pk)
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        revoked = services.supplier_person_remove(
+            supplier=supplier, actor=request.user, person=person
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return profile(request, pk, status=400)
+    messages.success(
+        request,
+        _("%(person)s removed; %(count)s certificate(s) revoked.")
+        % {"person": person, "count": revoked},
+    )
+    return redirect("suppliers:profile", pk=supplier.pk)
 
 
 # --- The operator's review ------------------------------------------------------------------

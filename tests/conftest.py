@@ -315,3 +315,33 @@ def server(transactional_db):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+def make_csr(key=None):
+    """A PKCS#10 request (PEM) for `key`, or for a new P-256 key; returns (key, request)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "whatever")]))
+        .sign(key, hashes.SHA256())
+    )
+    return key, csr.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.fixture
+def issued(pki, bidder_a, company_a, supplier_a):
+    """A verified supplier's bidder with a key of their own and the certificate issued."""
+    from cryptography import x509
+
+    from esign.services import certificate_issue
+
+    key, csr = make_csr()
+    certificate = certificate_issue(
+        holder=bidder_a, organisation=company_a, csr_data=csr, actor=bidder_a
+    )
+    return key, certificate, x509.load_pem_x509_certificate(certificate.pem.encode())

@@ -3,8 +3,7 @@ from cryptography import x509
 
 from accounts.tokens import api_token_create
 from esign.models import Certificate, CertificateStatus
-
-from .conftest import make_csr
+from tests.conftest import make_csr
 
 pytestmark = pytest.mark.django_db
 

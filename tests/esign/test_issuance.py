@@ -18,8 +18,7 @@ from esign.services import (
     certificates_expire,
 )
 from suppliers.services import supplier_suspend
-
-from .conftest import make_csr
+from tests.conftest import make_csr
 
 pytestmark = pytest.mark.django_db
 
