@@ -51,11 +51,3 @@ def tender_register(*, tender: Tender, supplier: Supplier, actor) -> TenderRegis
             data={"supplier": supplier.organisation.code},
         )
     return registration
-
-
-def registrations_of(supplier: Supplier):
-    return (
-        TenderRegistration.objects.filter(supplier=supplier)
-        .select_related("tender")
-        .order_by("-registered_at")
-    )

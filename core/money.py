@@ -2,8 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-CURRENCY = "KRW"
-
 
 def format_krw(amount: int | Decimal | None) -> str:
     """`1234567` -> `₩1,234,567`, no decimals (the won has no minor unit in practice)."""

@@ -3,7 +3,3 @@ from django.core.exceptions import ValidationError
 
 class CertificateRequestRefused(ValidationError):
     """A certificate signing request the CA will not sign, with the reason."""
-
-
-class CertificateRefused(ValidationError):
-    """A certificate that may not be used to sign (revoked, expired, untrusted ...)."""

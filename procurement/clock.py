@@ -8,13 +8,18 @@ visible, a late bid is refused by the submission whatever the clock has done.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from django.db.models import Q
 
 from core import clock
 from core.audit import audit_record, tender_stream
+from core.maintenance import live_events_prune
+from esign.services import certificates_expire
+from suppliers.services import supplier_debarments_lift
 
 from . import events
 from .models import Tender, TenderStatus
@@ -63,6 +68,17 @@ def _move_one(now) -> Moved | None:
         return Moved(tender.ocid, source, tender.status)
 
 
+def platform_housekeeping() -> dict[str, int]:
+    """The slow time-driven work, run by the clock about once a minute: lift debarments
+    whose end has passed, mark certificates past their end as expired, drop live events
+    older than the retention (clients that far behind get a snapshot)."""
+    return {
+        "debarments_lifted": len(supplier_debarments_lift()),
+        "certificates_expired": certificates_expire(),
+        "live_events_pruned": live_events_prune(older_than_days=settings.LIVE_EVENT_RETENTION_DAYS),
+    }
+
+
 def clock_tick(limit: int = 1000) -> list[Moved]:
     """Move every tender whose time has come, one transaction each; return what moved."""
     now = clock.now()
@@ -74,3 +90,25 @@ def clock_tick(limit: int = 1000) -> list[Moved]:
         log.info("clock moved %s %s -> %s", step.ocid, step.source, step.target)
         moved.append(step)
     return moved
+
+
+class ClockRunner:
+    """One running clock instance (a `run_clock` process, or the loop inside `serve`): each
+    step moves due tenders and, about once a minute, does the housekeeping. A failed step
+    is logged and the next one goes on: one bad tick must not stop the clock."""
+
+    def __init__(self) -> None:
+        self.housekeeping_due = 0.0
+
+    def step(self) -> list[Moved]:
+        try:
+            moved = clock_tick()
+            if time.monotonic() >= self.housekeeping_due:
+                self.housekeeping_due = time.monotonic() + settings.HOUSEKEEPING_SECONDS
+                platform_housekeeping()
+            return moved
+        except Exception:
+            log.exception("clock step failed")
+            return []
+        finally:
+            close_old_connections()

@@ -29,11 +29,6 @@ def brn_is_valid(value: str) -> bool:
     return len(digits) == 10 and brn_check_digit(digits[:9]) == int(digits[9])
 
 
-def brn_format(value: str) -> str:
-    digits = brn_normalize(value)
-    return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}" if len(digits) == 10 else value
-
-
 def validate_brn(value: str) -> None:
     if re.search(r"[^0-9 -]", value or ""):
         raise ValidationError(

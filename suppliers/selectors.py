@@ -5,22 +5,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation
-
 from .models import Supplier, SupplierStatus
-
-
-def suppliers_awaiting_review():
-    return (
-        Supplier.objects.filter(status=SupplierStatus.PENDING)
-        .select_related("organisation")
-        .prefetch_related("licences__category")
-        .order_by("registered_at")
-    )
-
-
-def supplier_of(organisation: Organisation) -> Supplier | None:
-    return Supplier.objects.filter(organisation=organisation).first()
 
 
 def supplier_refusals(supplier: Supplier | None, *, categories, now: datetime) -> list[str]:

@@ -164,12 +164,14 @@ CELERY_TIMEZONE = "UTC"
 # default), "external" (a `manage.py run_clock` process or Celery beat), or "off".
 CLOCK_MODE = env.str("JANGTEO_CLOCK", default="inprocess")
 CLOCK_INTERVAL_SECONDS = env.float("JANGTEO_CLOCK_INTERVAL", default=0.5)
+# How often the clock also does its slow work (debarments, certificate expiry, pruning).
+HOUSEKEEPING_SECONDS = env.float("JANGTEO_HOUSEKEEPING_INTERVAL", default=60)
 # Whose clock decides deadlines: "local" (this host's, NTP-synchronised) or "database" (the
 # PostgreSQL server's, one clock for every web host whatever their drift).
 AUTHORITATIVE_CLOCK = env.str("JANGTEO_AUTHORITATIVE_CLOCK", default="local")
 CELERY_BEAT_SCHEDULE = {
     "tender-clock": {"task": "procurement.tasks.clock_tick", "schedule": CLOCK_INTERVAL_SECONDS},
-    "prune-live-events": {"task": "core.tasks.prune_live_events", "schedule": 3600.0},
+    "housekeeping": {"task": "procurement.tasks.housekeeping", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------

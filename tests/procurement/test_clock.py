@@ -168,3 +168,49 @@ def test_three_run_clock_processes_move_each_tender_once_within_two_seconds(publ
             ).count()
             == 1
         )
+
+
+@pytest.mark.django_db
+def test_the_clock_lifts_ended_debarments_expires_certificates_and_prunes(
+    issued, operator, supplier_a
+):
+    from django.utils import timezone
+
+    from core.live import live_publish
+    from esign.models import CertificateStatus
+    from procurement.clock import platform_housekeeping
+    from suppliers.models import SupplierStatus
+    from suppliers.services import supplier_suspend
+
+    _key, certificate, _x509 = issued
+    supplier_suspend(
+        supplier=supplier_a,
+        actor=operator,
+        reason="담합",
+        until=timezone.localdate() + timedelta(days=1),
+    )
+    from django.db import transaction
+
+    with transaction.atomic():
+        live_publish(topics=["t"], kind="old", payload={})
+    later = certificate.not_after + timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        done = platform_housekeeping()
+    assert done == {"debarments_lifted": 1, "certificates_expired": 1, "live_events_pruned": 1}
+    supplier_a.refresh_from_db()
+    certificate.refresh_from_db()
+    assert supplier_a.status == SupplierStatus.VERIFIED
+    assert certificate.status == CertificateStatus.EXPIRED
+
+
+@pytest.mark.django_db
+def test_a_clock_runner_does_housekeeping_about_once_a_minute(monkeypatch):
+    from procurement import clock
+
+    calls = []
+    monkeypatch.setattr(clock, "platform_housekeeping", lambda: calls.append(1) or {})
+    monkeypatch.setattr(clock, "close_old_connections", lambda: None)  # keep the test's db
+    runner = clock.ClockRunner()
+    for _ in range(5):
+        runner.step()
+    assert calls == [1]

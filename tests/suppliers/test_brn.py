@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suppliers.brn import brn_check_digit, brn_format, brn_is_valid, brn_normalize
+from core.templatetags.jangteo import brn as brn_format
+from suppliers.brn import brn_check_digit, brn_is_valid, brn_normalize
 
 nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 

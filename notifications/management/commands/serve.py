@@ -1,30 +1,17 @@
 import asyncio
-import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-log = logging.getLogger(__name__)
-
-
-def _tick():
-    from django.db import close_old_connections
-
-    from procurement.clock import clock_tick
-
-    try:
-        clock_tick()
-    except Exception:  # keep ticking: one failed tick must not stop the clock
-        log.exception("clock tick failed")
-    finally:
-        close_old_connections()
+from procurement.clock import ClockRunner
 
 
 async def clock_loop(interval: float) -> None:
-    tick = database_sync_to_async(_tick)
+    # On the server's own loop, so the clock's pushes reach the in-memory channel layer.
+    step = database_sync_to_async(ClockRunner().step)
     while True:
-        await tick()
+        await step()
         await asyncio.sleep(interval)
 
 
