@@ -27,6 +27,7 @@ REASON_FLAGS = {
     RevocationReason.AFFILIATION_CHANGED: x509.ReasonFlags.affiliation_changed,
     RevocationReason.SUPERSEDED: x509.ReasonFlags.superseded,
     RevocationReason.CESSATION_OF_OPERATION: x509.ReasonFlags.cessation_of_operation,
+    RevocationReason.PRIVILEGE_WITHDRAWN: x509.ReasonFlags.privilege_withdrawn,
 }
 
 

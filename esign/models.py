@@ -50,6 +50,7 @@ class RevocationReason(models.TextChoices):
     AFFILIATION_CHANGED = "affiliation_changed", _("No longer with the organisation")
     SUPERSEDED = "superseded", _("Replaced by a new certificate")
     CESSATION_OF_OPERATION = "cessation_of_operation", _("No longer needed")
+    PRIVILEGE_WITHDRAWN = "privilege_withdrawn", _("Account closed by the platform")
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):

@@ -164,6 +164,30 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
     return certificate
 
 
+def certificates_revoke_for(
+    *, holder, actor, reason: str, organisation: Organisation | None = None
+) -> int:
+    """Revoke every active certificate `holder` has (for `organisation` only, if given):
+    they left it, or their account was closed. Returns how many were revoked.
+
+    Precondition: the caller has decided the person may no longer sign (and holds the
+    transaction); the actor must be an operator or, for one company, its administrator.
+    """
+    if not (
+        is_operator(actor)
+        or (organisation is not None and has_role(actor, organisation, Role.SUPPLIER_ADMIN))
+    ):
+        raise PermissionDenied(_("You may not revoke this person's certificates."))
+    active = Certificate.objects.filter(holder=holder, status=CertificateStatus.ACTIVE)
+    if organisation is not None:
+        active = active.filter(organisation=organisation)
+    revoked = 0
+    for certificate in active:
+        certificate_revoke(certificate=certificate, actor=actor, reason=reason)
+        revoked += 1
+    return revoked
+
+
 def certificates_expire() -> int:
     """Mark certificates past their end as expired (run by the clock; validation never
     depends on it: it reads the dates in the certificate itself)."""

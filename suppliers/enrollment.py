@@ -18,7 +18,11 @@ def signing_refusal(organisation: Organisation) -> str | None:
     if organisation.kind != OrganisationKind.COMPANY:
         return None
     supplier = Supplier.objects.filter(organisation=organisation).first()
-    if supplier is None or supplier.status in (SupplierStatus.PENDING, SupplierStatus.REJECTED):
+    if supplier is None or supplier.status in (
+        SupplierStatus.PENDING,
+        SupplierStatus.REJECTED,
+        SupplierStatus.CLOSED,
+    ):
         return _("Certificates are issued once the company is verified.")
     if supplier.is_debarred(timezone.localdate(clock.now())):
         return _("The company is suspended: its staff cannot sign.")

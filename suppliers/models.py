@@ -37,6 +37,7 @@ class SupplierStatus(models.TextChoices):
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended (debarred)")
+    CLOSED = "closed", _("Closed (number released)")
 
 
 def _by_operator(supplier: "Supplier", user) -> bool:
@@ -77,6 +78,8 @@ class Supplier(ConcurrentTransitionMixin, models.Model):
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     suspension_reason = models.TextField(_("reason for suspension"), blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
+    # The number a closed registration held before it was released for its real owner.
+    released_brn = models.CharField(_("released business number"), max_length=10, blank=True)
 
     class Meta:
         ordering = ["organisation__name"]
@@ -111,6 +114,19 @@ class Supplier(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=SupplierStatus.REJECTED, target=SupplierStatus.PENDING)
     def resubmit(self):
         self.rejection_reason = ""
+
+    @transition(
+        field=status,
+        source=SupplierStatus.REJECTED,
+        target=SupplierStatus.CLOSED,
+        permission=_by_operator,
+    )
+    def close(self, *, now, operator, reason: str):
+        """A rejected registration that will not be corrected (someone registered a number
+        that is not theirs, a duplicate) is closed so that its number can be registered
+        again by the company it belongs to."""
+        self.reviewed_at, self.reviewed_by, self.rejection_reason = now, operator, reason
+        self.released_brn = self.organisation.code
 
     @transition(
         field=status,

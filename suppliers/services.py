@@ -17,8 +17,8 @@ from accounts.models import Membership, Organisation, OrganisationKind, Role, Us
 from accounts.permissions import require_role
 from core import clock
 from core.audit import PLATFORM_STREAM, audit_record
-from esign.models import Certificate, CertificateStatus, RevocationReason
-from esign.services import certificate_revoke
+from esign.models import RevocationReason
+from esign.services import certificates_revoke_for
 
 from .brn import brn_normalize, validate_brn
 from .exceptions import AlreadyRegistered, SupplierError
@@ -188,14 +188,12 @@ def supplier_person_remove(*, supplier: Supplier, actor: User, person: User) -> 
             )
         roles = sorted(memberships.values_list("role", flat=True))
         memberships.delete()
-        revoked = 0
-        for certificate in Certificate.objects.filter(
-            holder=person, organisation=organisation, status=CertificateStatus.ACTIVE
-        ):
-            certificate_revoke(
-                certificate=certificate, actor=actor, reason=RevocationReason.AFFILIATION_CHANGED
-            )
-            revoked += 1
+        revoked = certificates_revoke_for(
+            holder=person,
+            organisation=organisation,
+            actor=actor,
+            reason=RevocationReason.AFFILIATION_CHANGED,
+        )
         _audit(
             supplier,
             "supplier.person_removed",
@@ -248,6 +246,29 @@ def supplier_reject(*, supplier: Supplier, actor: User, reason: str) -> Supplier
         operator=actor,
         reason=reason.strip(),
     )
+
+
+def supplier_close(*, supplier: Supplier, actor: User, reason: str) -> Supplier:
+    """Close a rejected registration and release its business number, so the company the
+    number belongs to can register. The record and its audit trail stay; only the
+    organisation's code changes (to `closed-<id>`), under the same row lock."""
+    if not reason.strip():
+        raise SupplierError(_("Give the reason for closing the registration."), code="reason")
+    with transaction.atomic():
+        supplier = _transition(
+            supplier,
+            actor,
+            "close",
+            "supplier.closed",
+            {"reason": reason.strip()},
+            now=clock.now(),
+            operator=actor,
+            reason=reason.strip(),
+        )
+        organisation = supplier.organisation
+        organisation.code = f"closed-{organisation.pk}"
+        organisation.save(update_fields=["code"])
+    return supplier
 
 
 def supplier_resubmit(*, supplier: Supplier, actor: User, profile: dict) -> Supplier:

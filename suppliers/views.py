@@ -195,12 +195,15 @@ def decide(request, pk: int, decision: str):
             services.supplier_verify(supplier=supplier, actor=request.user)
         elif decision == "reinstate":
             services.supplier_reinstate(supplier=supplier, actor=request.user)
-        elif decision in ("reject", "suspend"):
+        elif decision in ("reject", "suspend", "close"):
             form = (SuspendForm if decision == "suspend" else ReasonForm)(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Give a reason (and a valid date)."))
-            if decision == "reject":
-                services.supplier_reject(
+            if decision in ("reject", "close"):
+                decide_with_reason = (
+                    services.supplier_reject if decision == "reject" else services.supplier_close
+                )
+                decide_with_reason(
                     supplier=supplier, actor=request.user, reason=form.cleaned_data["reason"]
                 )
             else:

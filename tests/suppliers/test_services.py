@@ -142,6 +142,38 @@ class TestReview:
         assert supplier.status == SupplierStatus.PENDING
         assert supplier.bank_holder == "누리가구"
 
+    def test_closing_a_rejected_registration_releases_its_number(self, register, operator):
+        # given someone registered a number that is not theirs and was rejected
+        squatter = services.supplier_reject(
+            supplier=register(), actor=operator, reason="사업자등록증명원과 다릅니다"
+        )
+        # when an operator closes the registration
+        with pytest.raises(SupplierError):
+            services.supplier_close(supplier=squatter, actor=operator, reason="")
+        squatter = services.supplier_close(
+            supplier=squatter, actor=operator, reason="타인의 사업자등록번호"
+        )
+        # then the real owner can register the number, and the record keeps it
+        assert squatter.status == SupplierStatus.CLOSED
+        assert squatter.released_brn == "1058700010"
+        owner = register(username="real-owner")
+        assert owner.organisation.code == "1058700010"
+        assert kinds()[-2:] == ["supplier.closed", "supplier.registered"]
+        assert verify_stream(PLATFORM_STREAM) is None
+
+    def test_only_an_operator_closes_and_only_a_rejected_registration(
+        self, register, operator, bidder_a
+    ):
+        supplier = register()
+        with pytest.raises(SupplierError):
+            services.supplier_close(supplier=supplier, actor=operator, reason="x")
+        supplier = services.supplier_reject(supplier=supplier, actor=operator, reason="x")
+        with pytest.raises(PermissionDenied):
+            services.supplier_close(supplier=supplier, actor=bidder_a, reason="x")
+        supplier.refresh_from_db()
+        assert supplier.status == SupplierStatus.REJECTED
+        assert supplier.organisation.code == "1058700010"
+
     def test_a_verified_company_cannot_be_verified_again(self, register, operator):
         supplier = services.supplier_verify(supplier=register(), actor=operator)
         with pytest.raises(SupplierError):

@@ -90,6 +90,22 @@ def test_the_operator_reviews_and_verifies(client, operator):
     assert supplier.status == SupplierStatus.VERIFIED
 
 
+def test_the_operator_closes_a_rejected_registration_from_its_page(client, operator):
+    client.post(
+        "/suppliers/register/", {**COMPANY, "categories": [furniture_id()], **admin_fields()}
+    )
+    supplier = Supplier.objects.get()
+    client.force_login(operator)
+    client.post(f"/platform/suppliers/{supplier.pk}/reject/", {"reason": "타인의 번호"})
+    page = client.get(f"/suppliers/{supplier.pk}/").content.decode()
+    assert f"/platform/suppliers/{supplier.pk}/close/" in page
+    response = client.post(f"/platform/suppliers/{supplier.pk}/close/", {"reason": "타인의 번호"})
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.status == SupplierStatus.CLOSED
+    assert "(released)" in client.get(f"/suppliers/{supplier.pk}/").content.decode()
+
+
 def test_only_operators_review(client, bidder_a, supplier_b):
     client.force_login(bidder_a)
     assert client.get("/platform/suppliers/").status_code == 403
