@@ -1,8 +1,10 @@
 """Certificates over the API: what the command-line client and suppliers' systems use."""
 
+import base64
+
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
@@ -11,10 +13,11 @@ from rest_framework.response import Response
 
 from accounts.models import Organisation
 
-from . import services
+from . import external, services
 from .authority import authority_certificate
 from .exceptions import CertificateRequestRefused
 from .models import AuthorityRole, Certificate, RevocationReason
+from .trust import trusted_issuer_of
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -40,7 +43,11 @@ class CertificateSerializer(serializers.ModelSerializer):
         ]
 
     def get_chain(self, certificate) -> list[str]:
-        """The issuing CA and the root, PEM, for building a PKCS#12 or a CMS signature."""
+        """The issuing CA and the root, PEM, for building a PKCS#12 or a CMS signature (for
+        a certificate of another CA: that CA, as trusted in settings)."""
+        if not certificate.issued_by_platform:
+            issuer = trusted_issuer_of(x509.load_pem_x509_certificate(certificate.pem.encode()))
+            return [issuer.public_bytes(serialization.Encoding.PEM).decode()] if issuer else []
         return [
             authority_certificate(role).public_bytes(serialization.Encoding.PEM).decode()
             for role in (AuthorityRole.ISSUING, AuthorityRole.ROOT)
@@ -50,6 +57,39 @@ class CertificateSerializer(serializers.ModelSerializer):
 class EnrollSerializer(serializers.Serializer):
     organisation = serializers.CharField(help_text="the organisation's registration code")
     csr = serializers.CharField(help_text="PKCS#10 request, PEM", max_length=20_000)
+
+
+class ChallengeSerializer(serializers.Serializer):
+    organisation = serializers.CharField(help_text="the organisation's registration code")
+
+
+class ExternalSerializer(serializers.Serializer):
+    organisation = serializers.CharField(help_text="the organisation's registration code")
+    challenge = serializers.CharField(max_length=1000, help_text="from certificates/challenge/")
+    signature = serializers.CharField(
+        max_length=100_000,
+        help_text="detached CMS SignedData over the challenge's UTF-8 bytes, base64 DER or PEM, "
+        "with the signer's certificate embedded",
+    )
+
+    def validate_signature(self, value: str) -> bytes:
+        if value.lstrip().startswith("-----BEGIN"):
+            return value.encode()
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            raise serializers.ValidationError("Not base64.") from None
+
+
+def _organisation_of(request, code: str) -> Organisation | None:
+    return Organisation.objects.filter(code=code, memberships__user=request.user).first()
+
+
+def _not_a_member() -> Response:
+    return Response(
+        {"detail": "You do not belong to an organisation with this code.", "code": "organisation"},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def _refused(error) -> Response:
@@ -71,17 +111,9 @@ def certificates(request):
         return Response(CertificateSerializer(mine, many=True).data)
     payload = EnrollSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    organisation = Organisation.objects.filter(
-        code=payload.validated_data["organisation"], memberships__user=request.user
-    ).first()
+    organisation = _organisation_of(request, payload.validated_data["organisation"])
     if organisation is None:
-        return Response(
-            {
-                "detail": "You do not belong to an organisation with this code.",
-                "code": "organisation",
-            },
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        return _not_a_member()
     try:
         certificate = services.certificate_enroll(
             actor=request.user, organisation=organisation, csr_data=payload.validated_data["csr"]
@@ -91,13 +123,62 @@ def certificates(request):
     return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    request=ChallengeSerializer,
+    responses=inline_serializer(
+        "Challenge",
+        {"challenge": serializers.CharField(), "expires_in": serializers.IntegerField()},
+    ),
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def certificate_challenge(request):
+    """A text to sign with a certificate of another CA, to register it (proof that you hold
+    its key). Good for ten minutes, for you and this organisation only."""
+    payload = ChallengeSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    organisation = _organisation_of(request, payload.validated_data["organisation"])
+    if organisation is None:
+        return _not_a_member()
+    return Response(
+        {
+            "challenge": external.registration_challenge(
+                actor=request.user, organisation=organisation
+            ),
+            "expires_in": external.CHALLENGE_SECONDS,
+        }
+    )
+
+
+@extend_schema(request=ExternalSerializer, responses={201: CertificateSerializer})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def certificate_register_external(request):
+    """Register a certificate a trusted external CA issued you: sign the challenge with it
+    (detached CMS) and send the signature; the certificate travels inside it."""
+    payload = ExternalSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    organisation = _organisation_of(request, data["organisation"])
+    if organisation is None:
+        return _not_a_member()
+    try:
+        certificate = external.certificate_register_external(
+            actor=request.user,
+            organisation=organisation,
+            challenge=data["challenge"],
+            signature=data["signature"],
+        )
+    except CertificateRequestRefused as error:
+        return _refused(error)
+    return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
+
+
 def _visible(request, serial: str) -> Certificate:
-    certificate = get_object_or_404(Certificate, serial=services.serial_normalize(serial))
-    if certificate.holder_id != request.user.pk and not services.may_revoke(
-        certificate, request.user
-    ):
-        raise PermissionDenied
-    return certificate
+    try:
+        return services.certificate_for(serial, user=request.user)
+    except Certificate.DoesNotExist:
+        raise Http404 from None
 
 
 @extend_schema(responses=CertificateSerializer)

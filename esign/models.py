@@ -63,7 +63,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="certificates"
     )
-    serial = models.CharField(_("serial number"), max_length=64, unique=True)
+    serial = models.CharField(_("serial number"), max_length=64, db_index=True)
     fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
     subject = models.CharField(_("subject"), max_length=500)
     issuer = models.CharField(_("issuer"), max_length=500)
@@ -90,6 +90,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("certificate")
+        constraints = [
+            # Serials are unique per issuer; the platform's own CA draws random ones.
+            models.UniqueConstraint(fields=["issuer", "serial"], name="certificate_issuer_serial"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.serial})"
@@ -101,3 +105,22 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=CertificateStatus.ACTIVE, target=CertificateStatus.EXPIRED)
     def expire(self):
         pass
+
+
+class ExternalCrl(models.Model):
+    """The newest CRL of a trusted external CA, fetched from a distribution point its
+    certificates name. Only a CRL whose signature verifies against a trusted CA is kept."""
+
+    url = models.CharField(_("distribution point"), max_length=500, unique=True)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    der = models.BinaryField()
+    crl_number = models.PositiveBigIntegerField(null=True, blank=True)
+    this_update = models.DateTimeField()
+    next_update = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("external CRL")
+
+    def __str__(self) -> str:
+        return f"{self.issuer} ({self.url})"

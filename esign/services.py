@@ -36,6 +36,21 @@ def serial_normalize(text: str) -> str:
         return ""
 
 
+def certificate_for(serial: str, *, user) -> Certificate:
+    """The certificate with this serial that `user` holds or may manage. Serials are unique
+    per issuer only (external CAs number their own), so the viewer decides between equals.
+    Raises Certificate.DoesNotExist, or PermissionDenied when only others' match."""
+    candidates = list(
+        Certificate.objects.filter(serial=serial_normalize(serial)).select_related("organisation")
+    )
+    if not candidates:
+        raise Certificate.DoesNotExist
+    for certificate in candidates:
+        if certificate.holder_id == user.pk or may_revoke(certificate, user):
+            return certificate
+    raise PermissionDenied
+
+
 def csr_load(data: bytes | str) -> x509.CertificateSigningRequest:
     raw = data.encode() if isinstance(data, str) else data
     try:

@@ -8,15 +8,12 @@ trusted CAs of settings), our own CRLs and no network fetching.
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.conf import settings
 from django.utils.translation import gettext as _
 from pyhanko.sign.validation import async_validate_detached_cms
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -30,10 +27,13 @@ from pyhanko_certvalidator.errors import (
 
 from core import clock
 
-from .authority import authority_certificate, crl_current
-from .models import AuthorityRole
+from .authority import authority_certificate, crl_current, fingerprint
+from .models import AuthorityRole, Certificate, CertificateStatus
+from .trust import external_crls_der, trusted_external_cas
 
 log = logging.getLogger(__name__)
+
+MATERIAL_SECONDS = 30
 
 SIGNING_USAGE = KeyUsageConstraints(
     key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
@@ -59,28 +59,56 @@ def _to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-@lru_cache(maxsize=8)
-def _trusted_ca_files(paths: tuple[str, ...]) -> tuple[asn1_x509.Certificate, ...]:
-    roots = []
-    for path in paths:
-        for pem in x509.load_pem_x509_certificates(Path(path).read_bytes()):
-            roots.append(_to_asn1(pem))
-    return tuple(roots)
+@dataclass(frozen=True)
+class _Material:
+    """The parsed trust material of one moment: reading and parsing it takes four queries
+    and a few milliseconds, which every signature check would otherwise repeat."""
+
+    loaded_at: datetime
+    good_until: datetime
+    roots: tuple[asn1_x509.Certificate, ...]
+    intermediates: tuple[asn1_x509.Certificate, ...]
+    crls: tuple[bytes, ...]
+
+
+_material: _Material | None = None
+
+
+def _trust_material(now: datetime) -> _Material:
+    """Cached for at most MATERIAL_SECONDS and never past the time a CRL in it is due for
+    reissue. Staleness cannot let a revoked certificate through: every check also reads
+    the certificate's own status from the database (`_revoked_here`)."""
+    global _material
+    cached = _material
+    if cached is not None and cached.loaded_at <= now < cached.good_until:
+        return cached
+    crls = (crl_current(AuthorityRole.ISSUING, now=now), crl_current(AuthorityRole.ROOT, now=now))
+    due = min(x509.load_der_x509_crl(der).next_update_utc for der in crls) - timedelta(hours=1)
+    _material = _Material(
+        loaded_at=now,
+        good_until=min(now + timedelta(seconds=MATERIAL_SECONDS), due),
+        roots=(
+            _to_asn1(authority_certificate(AuthorityRole.ROOT)),
+            *(_to_asn1(ca) for ca in trusted_external_cas()),
+        ),
+        intermediates=(_to_asn1(authority_certificate(AuthorityRole.ISSUING)),),
+        crls=(*crls, *external_crls_der()),
+    )
+    return _material
+
+
+def trust_material_forget() -> None:
+    """Drop the cached material (new trusted CAs, a new external CRL, tests)."""
+    global _material
+    _material = None
 
 
 def validation_context(at: datetime) -> ValidationContext:
-    now = clock.now()
-    roots = [
-        _to_asn1(authority_certificate(AuthorityRole.ROOT)),
-        *_trusted_ca_files(tuple(settings.PKI_TRUSTED_CA_FILES)),
-    ]
+    material = _trust_material(clock.now())
     return ValidationContext(
-        trust_roots=roots,
-        other_certs=[_to_asn1(authority_certificate(AuthorityRole.ISSUING))],
-        crls=[
-            crl_current(AuthorityRole.ISSUING, now=now),
-            crl_current(AuthorityRole.ROOT, now=now),
-        ],
+        trust_roots=list(material.roots),
+        other_certs=list(material.intermediates),
+        crls=list(material.crls),
         moment=at,
         allow_fetching=False,
         revocation_mode="hard-fail",
@@ -88,6 +116,17 @@ def validation_context(at: datetime) -> ValidationContext:
         # moment was still good at it.
         retroactive_revinfo=True,
     )
+
+
+def _revoked_here(certificate: x509.Certificate, at: datetime) -> bool:
+    """Revoked on the platform by `at`: covers the moments before a cached CRL catches up,
+    and certificates of external CAs, which the platform revokes for itself (a person who
+    left the company) without their CA knowing."""
+    return Certificate.objects.filter(
+        fingerprint=fingerprint(certificate),
+        status=CertificateStatus.REVOKED,
+        revoked_at__lte=at,
+    ).exists()
 
 
 def _run(coroutine):
@@ -104,6 +143,8 @@ def certificate_check(
     from pyhanko_certvalidator import CertificateValidator
 
     at = at or clock.now()
+    if _revoked_here(certificate, at):
+        return CertificateCheck(False, _("The certificate is revoked."), certificate)
     validator = CertificateValidator(
         _to_asn1(certificate), validation_context=validation_context(at)
     )
@@ -159,7 +200,7 @@ def cms_verify_detached(
     )
     if not status.intact or not status.valid:
         return SignatureCheck(False, _("The signature does not match the content."), signer)
-    if status.revoked:
+    if status.revoked or (signer is not None and _revoked_here(signer, at)):
         return SignatureCheck(False, _("The signer's certificate is revoked."), signer)
     if not status.trusted:
         check = certificate_check(signer, at=at) if signer else None
@@ -185,3 +226,33 @@ def _signed_data(signature: bytes) -> cms.SignedData:
     signed_data = info["content"]
     signed_data.native  # noqa: B018 - parse everything now: malformed input fails here
     return signed_data
+
+
+def signed_data_certificates(signature: bytes) -> list[x509.Certificate] | None:
+    """The certificates a CMS SignedData carries, the first signer's first; None when the
+    bytes are not a CMS signature. Nothing is verified here."""
+    try:
+        signed_data = _signed_data(signature)
+    except Exception:  # noqa: BLE001 - any parse failure means "not a signature"
+        return None
+    carried = [
+        choice.chosen
+        for choice in signed_data["certificates"] or []
+        if choice.name == "certificate"
+    ]
+    signer_infos = signed_data["signer_infos"]
+    if signer_infos:
+        sid = signer_infos[0]["sid"]
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            carried.sort(
+                key=lambda c: (
+                    not (
+                        c.issuer == wanted["issuer"]
+                        and c.serial_number == wanted["serial_number"].native
+                    )
+                )
+            )
+        else:
+            carried.sort(key=lambda c: c.key_identifier != sid.chosen.native)
+    return [x509.load_der_x509_certificate(c.dump()) for c in carried]

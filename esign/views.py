@@ -4,7 +4,7 @@ from cryptography.hazmat.primitives import serialization
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -99,9 +99,13 @@ def enroll(request):
 
 @login_required
 def certificate_download(request, serial: str):
-    certificate = get_object_or_404(
-        Certificate, serial=services.serial_normalize(serial), holder=request.user
+    certificate = (
+        Certificate.objects.filter(serial=services.serial_normalize(serial), holder=request.user)
+        .order_by("-created_at")
+        .first()
     )
+    if certificate is None:
+        raise Http404
     response = HttpResponse(certificate.pem, content_type="application/x-pem-file")
     response["Content-Disposition"] = f'attachment; filename="jangteo-{serial}.pem"'
     return response
@@ -110,7 +114,10 @@ def certificate_download(request, serial: str):
 @login_required
 @require_POST
 def revoke(request, serial: str):
-    certificate = get_object_or_404(Certificate, serial=services.serial_normalize(serial))
+    try:
+        certificate = services.certificate_for(serial, user=request.user)
+    except Certificate.DoesNotExist:
+        raise Http404 from None
     try:
         services.certificate_revoke(
             certificate=certificate, actor=request.user, reason=request.POST.get("reason", "")

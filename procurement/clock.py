@@ -18,6 +18,7 @@ from django.db.models import Q
 from core import clock
 from core.audit import audit_record, tender_stream
 from core.maintenance import live_events_prune
+from esign.external import external_crls_refresh
 from esign.services import certificates_expire
 from suppliers.services import supplier_debarments_lift
 
@@ -70,11 +71,13 @@ def _move_one(now) -> Moved | None:
 
 def platform_housekeeping() -> dict[str, int]:
     """The slow time-driven work, run by the clock about once a minute: lift debarments
-    whose end has passed, mark certificates past their end as expired, drop live events
-    older than the retention (clients that far behind get a snapshot)."""
+    whose end has passed, mark certificates past their end as expired, fetch the CRLs of
+    external CAs that are due, drop live events older than the retention (clients that far
+    behind get a snapshot)."""
     return {
         "debarments_lifted": len(supplier_debarments_lift()),
         "certificates_expired": certificates_expire(),
+        "external_crls_refreshed": external_crls_refresh(),
         "live_events_pruned": live_events_prune(older_than_days=settings.LIVE_EVENT_RETENTION_DAYS),
     }
 

@@ -246,6 +246,17 @@ def _english_messages_outside_requests():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_trust_material():
+    """Validation caches the parsed CA certificates and CRLs for a few seconds; a test that
+    changes them (new trusted CAs, a new PKI) must not see another test's."""
+    from esign.validation import trust_material_forget
+
+    trust_material_forget()
+    yield
+    trust_material_forget()
+
+
 _PKI_ROWS: list[dict] = []
 
 

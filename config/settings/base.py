@@ -278,6 +278,10 @@ PKI_CRL_HOURS = env.int("JANGTEO_CRL_HOURS", default=24)
 # Other CAs whose certificates people may import (PEM files), when the subject maps to
 # their organisation's registration number.
 PKI_TRUSTED_CA_FILES = env.list("JANGTEO_TRUSTED_CA_FILES", default=[])
+# CRLs of those CAs are fetched from the distribution points their certificates name.
+PKI_EXTERNAL_CRL_REFRESH_MINUTES = env.int("JANGTEO_EXTERNAL_CRL_REFRESH_MINUTES", default=60)
+PKI_CRL_FETCH_TIMEOUT = env.float("JANGTEO_CRL_FETCH_TIMEOUT", default=10)
+PKI_CRL_MAX_BYTES = 20 * 1024 * 1024
 # An external RFC 3161 time-stamping authority; empty: the platform's own TSA signs.
 TSA_URL = env.str("JANGTEO_TSA_URL", default="")
 TSA_AUTHORIZATION = secret("JANGTEO_TSA_AUTHORIZATION", "")

@@ -196,7 +196,12 @@ def test_the_clock_lifts_ended_debarments_expires_certificates_and_prunes(
     later = certificate.not_after + timedelta(days=1)
     with time_machine.travel(later, tick=False):
         done = platform_housekeeping()
-    assert done == {"debarments_lifted": 1, "certificates_expired": 1, "live_events_pruned": 1}
+    assert done == {
+        "debarments_lifted": 1,
+        "certificates_expired": 1,
+        "external_crls_refreshed": 0,
+        "live_events_pruned": 1,
+    }
     supplier_a.refresh_from_db()
     certificate.refresh_from_db()
     assert supplier_a.status == SupplierStatus.VERIFIED
