@@ -1,6 +1,7 @@
 """Command line of jangteo-client. Run `jangteo-client --help`."""
 
 import argparse
+import base64
 import getpass
 import json
 import os
@@ -123,6 +124,63 @@ def enroll(args) -> int:
     return 0
 
 
+def import_p12(args) -> int:
+    """Register a certificate another (trusted) CA issued you, from its PKCS#12: the key
+    signs the platform's challenge here; only the signature and certificate are sent."""
+    home = Path(args.home)
+    if (home / IDENTITY).exists():
+        raise ClientError(f"{home / IDENTITY} exists already: use another --home")
+    source = Path(args.file)
+    if args.p12_passphrase_file:
+        p12_passphrase = Path(args.p12_passphrase_file).read_text().strip().encode()
+    elif os.environ.get("JANGTEO_P12_PASSPHRASE"):
+        p12_passphrase = os.environ["JANGTEO_P12_PASSPHRASE"].encode()
+    else:
+        p12_passphrase = getpass.getpass(f"Password of {source.name}: ").encode()
+    try:
+        key, certificate, _chain = pkcs12.load_key_and_certificates(
+            source.read_bytes(), p12_passphrase or None
+        )
+    except (OSError, ValueError):
+        raise ClientError(f"cannot open {source}: wrong password, or not a PKCS#12") from None
+    if key is None or certificate is None:
+        raise ClientError(f"{source} holds no key with its certificate")
+    api = Api(args.server, args.token)
+    challenge = api.call(
+        "POST", "/api/v1/certificates/challenge/", {"organisation": args.organisation}
+    )["challenge"]
+    signature = _detached(key, certificate, challenge.encode())
+    registered = api.call(
+        "POST",
+        "/api/v1/certificates/external/",
+        {
+            "organisation": args.organisation,
+            "challenge": challenge,
+            "signature": base64.b64encode(signature).decode(),
+        },
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    _store_identity(home, key, registered, _passphrase(args, confirm=True))
+    print(
+        f"certificate {registered['serial']} registered until {registered['not_after']}; "
+        f"kept in {home / IDENTITY}"
+    )
+    return 0
+
+
+def _detached(key, certificate, content: bytes) -> bytes:
+    """Detached CMS SignedData, DER, SHA-256, the signer's certificate embedded."""
+    return (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(content)
+        .add_signer(certificate, key, hashes.SHA256())
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
+    )
+
+
 def _store_identity(home: Path, key, issued: dict, passphrase: bytes) -> None:
     certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
     if certificate.public_key().public_numbers() != key.public_key().public_numbers():
@@ -152,16 +210,7 @@ def _identity(args):
 def sign(args) -> int:
     """A detached CMS signature (DER, SHA-256, certificate embedded) of a file."""
     key, certificate, _chain = _identity(args)
-    content = Path(args.file).read_bytes()
-    signature = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(content)
-        .add_signer(certificate, key, hashes.SHA256())
-        .sign(
-            serialization.Encoding.DER,
-            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
-        )
-    )
+    signature = _detached(key, certificate, Path(args.file).read_bytes())
     out = Path(args.out or f"{args.file}.p7s")
     out.write_bytes(signature)
     print(f"signature written to {out}")
@@ -215,6 +264,17 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--organisation", required=True, help="the registration number of your organisation"
     )
+    command = commands.add_parser(
+        "import", help="register a certificate of another trusted CA (from its PKCS#12)"
+    )
+    command.add_argument("file", help="the PKCS#12 (.p12/.pfx) your CA gave you")
+    command.add_argument(
+        "--organisation", required=True, help="the registration number of your organisation"
+    )
+    command.add_argument(
+        "--p12-passphrase-file",
+        help="read the PKCS#12's password from this file (or JANGTEO_P12_PASSPHRASE)",
+    )
     command = commands.add_parser("sign", help="sign a file (detached CMS)")
     command.add_argument("file")
     command.add_argument("--out")
@@ -230,6 +290,7 @@ def parser() -> argparse.ArgumentParser:
             "affiliation_changed",
             "superseded",
             "cessation_of_operation",
+            "privilege_withdrawn",
         ],
     )
     return root
@@ -241,10 +302,18 @@ def main(argv: list[str] | None = None) -> int:
         return {
             "keygen": keygen,
             "enroll": enroll,
+            "import": import_p12,
             "sign": sign,
             "certificates": certificates,
             "revoke": revoke,
         }[args.command](args)
     except ClientError as error:
         print(f"jangteo-client: {error}", file=sys.stderr)
+        return 2
+    except EOFError:
+        print(
+            "jangteo-client: no passphrase given (no terminal to ask on: use the environment "
+            "variable or --passphrase-file)",
+            file=sys.stderr,
+        )
         return 2

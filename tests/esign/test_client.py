@@ -110,3 +110,74 @@ def test_a_refusal_is_told_plainly(run_client, pki, supplier_a):
     assert result.returncode == 2
     assert "refused (400)" in result.stderr
     assert not Certificate.objects.exists()
+
+
+@pytest.fixture
+def trusted_foreign_ca(tmp_path, monkeypatch, settings):
+    """A trusted external CA, known to this test and to the server process it starts."""
+    from tests.esign.foreign import ForeignCa
+
+    ca = ForeignCa()
+    ca.serve()
+    path = ca.pem_file(tmp_path)
+    settings.PKI_TRUSTED_CA_FILES = [path]
+    monkeypatch.setenv("JANGTEO_TRUSTED_CA_FILES", path)
+    yield ca
+    ca.stop()
+
+
+def test_a_pkcs12_of_another_ca_is_imported_and_signs(
+    trusted_foreign_ca, run_client, tmp_path, pki, supplier_a, bidder_a
+):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    # given the PKCS#12 a Korean CA gave the company's bidder
+    key, certificate = trusted_foreign_ca.issue(name="한빛 입찰담당", brn="101-81-63364")
+    p12 = tmp_path / "signCert.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"npki", key, certificate, None, serialization.BestAvailableEncryption(b"p12-pass")
+        )
+    )
+    os.environ["JANGTEO_P12_PASSPHRASE"] = "p12-pass"
+    try:
+        result = run_client("import", str(p12), "--organisation", "1018163364")
+    finally:
+        del os.environ["JANGTEO_P12_PASSPHRASE"]
+    assert result.returncode == 0, result.stderr
+    record = Certificate.objects.get()
+    assert record.holder == bidder_a
+    assert not record.issued_by_platform
+
+    # then the client signs with it, and the signature verifies against that CA
+    document = tmp_path / "bid.json"
+    document.write_bytes(b'{"amount": 1}')
+    assert run_client("sign", str(document)).returncode == 0
+    signature = (tmp_path / "bid.json.p7s").read_bytes()
+    assert cms_verify_detached(signature, document.read_bytes()).valid
+    trust = tmp_path / "foreign.pem"
+    trust.write_bytes(trusted_foreign_ca.certificate.public_bytes(serialization.Encoding.PEM))
+    verified = openssl(
+        "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "bid.json.p7s"),
+        "-content", str(document), "-CAfile", str(trust), "-out", "/dev/null",
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_a_pkcs12_with_a_wrong_password_sends_nothing(
+    trusted_foreign_ca, run_client, tmp_path, pki, supplier_a
+):
+    (tmp_path / "broken.p12").write_bytes(b"not a pkcs12")
+    (tmp_path / "p12-pass").write_text("whatever")
+    result = run_client(
+        "import",
+        str(tmp_path / "broken.p12"),
+        "--organisation",
+        "1018163364",
+        "--p12-passphrase-file",
+        str(tmp_path / "p12-pass"),
+    )
+    assert result.returncode == 2
+    assert "cannot open" in result.stderr
+    assert not Certificate.objects.exists()
