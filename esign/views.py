@@ -19,6 +19,7 @@ from .authority import authority_certificate, crl_current
 from .exceptions import CertificateRequestRefused
 from .models import Authority, AuthorityRole, Certificate, RevocationReason
 from .timestamps import timestamp_respond
+from .trust import trusted_external_cas
 
 CA_ROLES = (AuthorityRole.ROOT, AuthorityRole.ISSUING)
 PUBLISHED_ROLES = (*CA_ROLES, AuthorityRole.RECEIPTS, AuthorityRole.TSA)
@@ -69,6 +70,7 @@ def my_certificates(request, status=200, error=""):
             "organisations": organisations,
             "reasons": RevocationReason.choices,
             "error": error,
+            "trusts_external": bool(trusted_external_cas()),
         },
         status=status,
     )

@@ -3,6 +3,9 @@
  * The key pair is made here with WebCrypto (ECDSA P-256), non-extractable: the private key
  * can sign but can never be read out, not even by this page. It is kept in this browser's
  * IndexedDB. Only a PKCS#10 request (public key + proof of possession) goes to the server.
+ * With a backup asked for, the key is made extractable once, written into an encrypted
+ * PKCS#12 that the person downloads, and only a non-extractable copy is kept.
+ * A PKCS#12 from another CA is opened here too; its key signs the platform's challenge.
  */
 (function () {
   "use strict";
@@ -64,72 +67,113 @@
     var signature = new Uint8Array(await crypto.subtle.sign(
       { name: "ECDSA", hash: "SHA-256" }, keyPair.privateKey, info));
     var request = sequence([info, sequence([oid(ECDSA_WITH_SHA256)]), bitString(ecdsaDer(signature))]);
-    return pem("CERTIFICATE REQUEST", request);
+    return JangteoPki.pem("CERTIFICATE REQUEST", request);
   }
 
-  function pem(label, der) {
-    var binary = "";
-    der.forEach(function (b) { binary += String.fromCharCode(b); });
-    var body = btoa(binary).replace(/(.{64})/g, "$1\n");
-    return "-----BEGIN " + label + "-----\n" + body.replace(/\n$/, "") + "\n-----END " + label + "-----\n";
-  }
 
-  // --- the key store ---------------------------------------------------------------------
-  function openStore() {
-    return new Promise(function (resolve, reject) {
-      var open = indexedDB.open("jangteo-keys", 1);
-      open.onupgradeneeded = function () { open.result.createObjectStore("keys", { keyPath: "serial" }); };
-      open.onsuccess = function () { resolve(open.result); };
-      open.onerror = function () { reject(open.error); };
-    });
-  }
 
-  async function keep(record) {
-    var db = await openStore();
-    return new Promise(function (resolve, reject) {
-      var tx = db.transaction("keys", "readwrite");
-      tx.objectStore("keys").put(record);
-      tx.oncomplete = function () { resolve(); };
-      tx.onerror = function () { reject(tx.error); };
-    });
-  }
+  function csrfToken(form) { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
 
-  window.JangteoKeys = {
-    all: async function () {
-      var db = await openStore();
-      return new Promise(function (resolve, reject) {
-        var request = db.transaction("keys").objectStore("keys").getAll();
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-    }
-  };
-
-  async function enroll(form, status) {
-    var option = form.querySelector("select[name=organisation]").selectedOptions[0];
-    status.textContent = form.getAttribute("data-working");
-    var keyPair = await crypto.subtle.generateKey(
-      { name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-    var response = await fetch(form.getAttribute("data-api"), {
+  async function post(url, form, body) {
+    var response = await fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
-      body: JSON.stringify({ organisation: option.getAttribute("data-code"),
-                             csr: await certificationRequest(keyPair) })
+                 "X-CSRFToken": csrfToken(form) },
+      body: JSON.stringify(body)
     });
     var answer = await response.json();
     if (!response.ok) { throw new Error(answer.detail || response.statusText); }
-    await keep({ serial: answer.serial, organisation: answer.organisation,
+    return answer;
+  }
+
+  function download(bytes, filename) {
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([bytes], { type: "application/x-pkcs12" }));
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+  }
+
+  // The backup password, checked before any key is made (or null: no backup wanted).
+  function backupPassword(form) {
+    if (!form.querySelector("[name=backup]").checked) { return null; }
+    var password = form.querySelector("[name=backup_password]").value;
+    if (password.length < 10) { throw new Error(form.getAttribute("data-short-password")); }
+    if (password !== form.querySelector("[name=backup_password2]").value) {
+      throw new Error(form.getAttribute("data-password-mismatch"));
+    }
+    return password;
+  }
+
+  async function enroll(form, status) {
+    var code = form.querySelector("select[name=organisation]").selectedOptions[0].getAttribute("data-code");
+    var password = backupPassword(form);
+    status.textContent = form.getAttribute("data-working");
+    var keyPair, pkcs8 = null;
+    if (password === null) {
+      keyPair = await crypto.subtle.generateKey(
+        { name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    } else {
+      // A backup needs the key's bytes once: make it extractable, export it, and keep only a
+      // non-extractable copy. The bytes live in this page's memory until the backup is made.
+      var extractable = await crypto.subtle.generateKey(
+        { name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+      pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", extractable.privateKey));
+      keyPair = {
+        publicKey: extractable.publicKey,
+        privateKey: await crypto.subtle.importKey(
+          "pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"])
+      };
+    }
+    var answer = await post(form.getAttribute("data-api"), form,
+      { organisation: code, csr: await certificationRequest(keyPair) });
+    await JangteoPki.keys.keep({ serial: answer.serial, organisation: answer.organisation,
                  privateKey: keyPair.privateKey, publicKey: keyPair.publicKey,
                  certificate: answer.certificate, chain: answer.chain,
+                 createdAt: new Date().toISOString() });
+    if (pkcs8 !== null) {
+      status.textContent = form.getAttribute("data-backing-up");
+      var p12 = await JangteoPki.pkcs12Build(pkcs8, answer.certificate, answer.chain, password);
+      pkcs8.fill(0);
+      download(p12, "jangteo-" + answer.serial + ".p12");
+      document.documentElement.setAttribute("data-backup", answer.serial);
+    }
+    return answer;
+  }
+
+  // A certificate of another CA, from its PKCS#12: the key is opened here, kept here
+  // (non-extractable), and proves itself by signing the platform's challenge.
+  async function importCertificate(form, status) {
+    var code = form.querySelector("select[name=organisation]").selectedOptions[0].getAttribute("data-code");
+    var file = form.querySelector("input[type=file]").files[0];
+    if (!file) { throw new Error(form.getAttribute("data-no-file")); }
+    status.textContent = form.getAttribute("data-working");
+    var opened;
+    try {
+      opened = await JangteoPki.pkcs12Open(new Uint8Array(await file.arrayBuffer()),
+                                           form.querySelector("[name=p12_password]").value);
+    } catch (error) {
+      throw new Error(form.getAttribute("data-cannot-open"));
+    }
+    var certificate = opened.pkcs8 && await JangteoPki.certificateOfKey(opened.pkcs8, opened.certificates);
+    if (!certificate) { throw new Error(form.getAttribute("data-cannot-open")); }
+    var privateKey = await JangteoPki.importSigningKey(opened.pkcs8, certificate);
+    opened.pkcs8.fill(0);
+    var challenge = (await post(form.getAttribute("data-challenge"), form, { organisation: code })).challenge;
+    var signature = await JangteoPki.signDetached(privateKey, certificate, [],
+                                                  new TextEncoder().encode(challenge));
+    var answer = await post(form.getAttribute("data-api"), form, {
+      organisation: code, challenge: challenge, signature: JangteoPki.toBase64(signature)
+    });
+    await JangteoPki.keys.keep({ serial: answer.serial, organisation: answer.organisation,
+                 privateKey: privateKey, certificate: answer.certificate, chain: answer.chain,
                  createdAt: new Date().toISOString() });
     return answer;
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var form = document.getElementById("browser-enroll");
-    if (!form) { return; }
-    var status = document.getElementById("browser-enroll-status");
+  function wire(form, action) {
+    var status = form.querySelector("[role=status]");
     if (!window.crypto || !crypto.subtle || !window.indexedDB) {
       status.textContent = form.getAttribute("data-unsupported");
       form.querySelector("button").disabled = true;
@@ -137,15 +181,27 @@
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      form.querySelector("button").disabled = true;
-      enroll(form, status).then(function (answer) {
+      form.querySelector("button[type=submit]").disabled = true;
+      action(form, status).then(function (answer) {
         status.textContent = form.getAttribute("data-done") + " " + answer.serial;
         document.documentElement.setAttribute("data-enrolled", answer.serial);
-        setTimeout(function () { location.reload(); }, 800);
+        setTimeout(function () { location.reload(); }, 1500);
       }).catch(function (error) {
         status.textContent = error.message;
-        form.querySelector("button").disabled = false;
+        form.querySelector("button[type=submit]").disabled = false;
       });
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var enrollForm = document.getElementById("browser-enroll");
+    if (enrollForm) {
+      var toggle = enrollForm.querySelector("[name=backup]");
+      var fields = document.getElementById("backup-fields");
+      toggle.addEventListener("change", function () { fields.hidden = !toggle.checked; });
+      wire(enrollForm, enroll);
+    }
+    var importForm = document.getElementById("browser-import");
+    if (importForm) { wire(importForm, importCertificate); }
   });
 })();
