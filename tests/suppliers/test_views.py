@@ -103,7 +103,7 @@ def test_the_operator_closes_a_rejected_registration_from_its_page(client, opera
     assert response.status_code == 302
     supplier.refresh_from_db()
     assert supplier.status == SupplierStatus.CLOSED
-    assert "(released)" in client.get(f"/suppliers/{supplier.pk}/").content.decode()
+    assert "status supplier-closed" in client.get(f"/suppliers/{supplier.pk}/").content.decode()
 
 
 def test_only_operators_review(client, bidder_a, supplier_b):
