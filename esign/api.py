@@ -59,7 +59,7 @@ class EnrollSerializer(serializers.Serializer):
     csr = serializers.CharField(help_text="PKCS#10 request, PEM", max_length=20_000)
 
 
-class ChallengeSerializer(serializers.Serializer):
+class ChallengeRequestSerializer(serializers.Serializer):
     organisation = serializers.CharField(help_text="the organisation's registration code")
 
 
@@ -124,9 +124,9 @@ def certificates(request):
 
 
 @extend_schema(
-    request=ChallengeSerializer,
+    request=ChallengeRequestSerializer,
     responses=inline_serializer(
-        "Challenge",
+        "ChallengeIssued",
         {"challenge": serializers.CharField(), "expires_in": serializers.IntegerField()},
     ),
 )
@@ -135,7 +135,7 @@ def certificates(request):
 def certificate_challenge(request):
     """A text to sign with a certificate of another CA, to register it (proof that you hold
     its key). Good for ten minutes, for you and this organisation only."""
-    payload = ChallengeSerializer(data=request.data)
+    payload = ChallengeRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     organisation = _organisation_of(request, payload.validated_data["organisation"])
     if organisation is None:

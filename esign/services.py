@@ -188,14 +188,16 @@ def certificates_revoke_for(
     Precondition: the caller has decided the person may no longer sign (and holds the
     transaction); the actor must be an operator or, for one company, its administrator.
     """
+    active = Certificate.objects.filter(holder=holder, status=CertificateStatus.ACTIVE)
+    if organisation is not None:
+        active = active.filter(organisation=organisation)
+    if not active.exists():
+        return 0
     if not (
         is_operator(actor)
         or (organisation is not None and has_role(actor, organisation, Role.SUPPLIER_ADMIN))
     ):
         raise PermissionDenied(_("You may not revoke this person's certificates."))
-    active = Certificate.objects.filter(holder=holder, status=CertificateStatus.ACTIVE)
-    if organisation is not None:
-        active = active.filter(organisation=organisation)
     revoked = 0
     for certificate in active:
         certificate_revoke(certificate=certificate, actor=actor, reason=reason)

@@ -122,3 +122,16 @@ def test_ending_a_role_from_the_organisation_page_revokes(console, issued, compa
     assert Role.BIDDER not in Membership.objects.filter(user=bidder_a).values_list(
         "role", flat=True
     )
+
+
+def test_staff_may_close_an_account_that_holds_no_certificate(client, bidder_b):
+    clerk = _person("clerk", None)
+    clerk.is_staff = clerk.is_superuser = True
+    clerk.save()
+    client.force_login(clerk)
+    response = client.post(
+        f"/operator/accounts/user/{bidder_b.pk}/change/", _user_form(bidder_b, is_active="")
+    )
+    assert response.status_code == 302
+    bidder_b.refresh_from_db()
+    assert not bidder_b.is_active
