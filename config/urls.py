@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("procurement.api_urls")),
     path("api/v1/", include("esign.api_urls")),
+    path("api/v1/", include("suppliers.api_urls")),
+    path("api/v1/", include("bidding.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("operator/", admin.site.urls),

@@ -1,0 +1,72 @@
+"""Taking part in a tender over the API, for suppliers' own systems."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.models import Role
+from accounts.permissions import organisations_where
+from procurement.selectors import tenders_public
+from suppliers.brn import brn_normalize
+from suppliers.models import Supplier
+
+from . import services
+from .exceptions import RegistrationRefused
+from .models import TenderRegistration
+
+
+class RegistrationRequestSerializer(serializers.Serializer):
+    supplier = serializers.CharField(help_text="your company's business registration number")
+
+
+class TenderRegistrationSerializer(serializers.ModelSerializer):
+    tender = serializers.CharField(source="tender.ocid")
+    supplier = serializers.CharField(source="supplier.organisation.code")
+
+    class Meta:
+        model = TenderRegistration
+        fields = ["tender", "supplier", "registered_at"]
+
+
+@extend_schema(
+    request=RegistrationRequestSerializer,
+    responses={200: TenderRegistrationSerializer(many=True), 201: TenderRegistrationSerializer},
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsAuthenticated])
+def tender_registrations(request, pk: int):
+    """POST: register one of your companies for the tender (400 with every reason when it
+    may not). GET: your companies' registrations for it; nobody sees others' before the
+    opening."""
+    tender = get_object_or_404(tenders_public(), pk=pk)
+    mine = Supplier.objects.filter(
+        organisation__in=organisations_where(request.user, Role.BIDDER, Role.SUPPLIER_ADMIN)
+    ).select_related("organisation")
+    if request.method == "GET":
+        registrations = TenderRegistration.objects.filter(
+            tender=tender, supplier__in=mine
+        ).select_related("tender", "supplier__organisation")
+        return Response(TenderRegistrationSerializer(registrations, many=True).data)
+    payload = RegistrationRequestSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    supplier = mine.filter(
+        organisation__code=brn_normalize(payload.validated_data["supplier"])
+    ).first()
+    if supplier is None:
+        return Response(
+            {"detail": "You act for no supplier with this number.", "code": "supplier"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    try:
+        registration = services.tender_register(
+            tender=tender, supplier=supplier, actor=request.user
+        )
+    except RegistrationRefused as refusal:
+        return Response(
+            {"detail": " ".join(refusal.messages), "reasons": refusal.messages, "code": "refused"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(TenderRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path(
+        "tenders/<int:pk>/registrations/",
+        api.tender_registrations,
+        name="api-tender-registrations",
+    ),
+]
