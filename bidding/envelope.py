@@ -32,6 +32,7 @@ ENC_LENGTH = 32  # X25519 public key of the sender's ephemeral key
 TAG_LENGTH = 16
 MAX_SAFE_INTEGER = 2**53 - 1  # the integers every JSON implementation reads exactly
 NONCE_BYTES = 32
+MAX_SEALED_BYTES = 20 * 1024 * 1024
 CURRENCIES = ("KRW",)
 _BRN = re.compile(r"^[0-9]{10}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -308,6 +309,8 @@ def seal(contents: bytes, public_key: X25519PublicKey, info: bytes) -> bytes:
 def unseal(sealed: bytes, private_key: X25519PrivateKey, info: bytes) -> bytes:
     if len(sealed) < ENC_LENGTH + TAG_LENGTH:
         raise EnvelopeError("the envelope is too short", "sealed")
+    if len(sealed) > MAX_SEALED_BYTES:
+        raise EnvelopeError("the envelope is larger than 20 MiB", "size")
     try:
         return SUITE.decrypt(sealed, private_key, info=info)
     except (InvalidTag, ValueError) as error:
