@@ -275,6 +275,20 @@ def pki(db):
     return Authority.objects.all()
 
 
+@pytest.fixture
+def trusted_foreign_ca(tmp_path, monkeypatch, settings):
+    """A trusted external CA, known to this test and to the server process it starts."""
+    from tests.esign.foreign import ForeignCa
+
+    ca = ForeignCa()
+    ca.serve()
+    path = ca.pem_file(tmp_path)
+    settings.PKI_TRUSTED_CA_FILES = [path]
+    monkeypatch.setenv("JANGTEO_TRUSTED_CA_FILES", path)
+    yield ca
+    ca.stop()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

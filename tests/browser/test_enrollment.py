@@ -120,20 +120,6 @@ def test_a_backup_is_made_in_the_browser_and_opens_with_its_password(
     assert extractable is False
 
 
-@pytest.fixture
-def trusted_foreign_ca(tmp_path, monkeypatch, settings):
-    """A trusted external CA, known to this test and to the server process it starts."""
-    from tests.esign.foreign import ForeignCa
-
-    ca = ForeignCa()
-    ca.serve()
-    path = ca.pem_file(tmp_path)
-    settings.PKI_TRUSTED_CA_FILES = [path]
-    monkeypatch.setenv("JANGTEO_TRUSTED_CA_FILES", path)
-    yield ca
-    ca.stop()
-
-
 def test_a_pkcs12_of_another_ca_is_opened_in_the_browser_and_registered(
     trusted_foreign_ca, server, new_page, pki, bidder_a, supplier_a, tmp_path
 ):

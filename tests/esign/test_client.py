@@ -112,20 +112,6 @@ def test_a_refusal_is_told_plainly(run_client, pki, supplier_a):
     assert not Certificate.objects.exists()
 
 
-@pytest.fixture
-def trusted_foreign_ca(tmp_path, monkeypatch, settings):
-    """A trusted external CA, known to this test and to the server process it starts."""
-    from tests.esign.foreign import ForeignCa
-
-    ca = ForeignCa()
-    ca.serve()
-    path = ca.pem_file(tmp_path)
-    settings.PKI_TRUSTED_CA_FILES = [path]
-    monkeypatch.setenv("JANGTEO_TRUSTED_CA_FILES", path)
-    yield ca
-    ca.stop()
-
-
 def test_a_pkcs12_of_another_ca_is_imported_and_signs(
     trusted_foreign_ca, run_client, tmp_path, pki, supplier_a, bidder_a
 ):

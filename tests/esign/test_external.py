@@ -18,12 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def foreign(settings, tmp_path):
-    ca = ForeignCa()
-    ca.serve()
-    settings.PKI_TRUSTED_CA_FILES = [ca.pem_file(tmp_path)]
-    yield ca
-    ca.stop()
+def foreign(trusted_foreign_ca):
+    return trusted_foreign_ca
 
 
 @pytest.fixture

@@ -7,22 +7,11 @@ from django.core.cache import cache
 from accounts.tokens import api_token_create
 from bidding.models import TenderRegistration
 from suppliers.models import Category, Supplier, SupplierStatus
+from tests.suppliers.test_views import COMPANY as FORM_COMPANY
 
 pytestmark = pytest.mark.django_db
 
-COMPANY = {
-    "name": "누리가구",
-    "name_en": "Nuri Furniture",
-    "brn": "105-87-00010",
-    "representative": "임누리",
-    "address": "대전광역시 서구 청사로 189",
-    "phone": "042-000-0000",
-    "email": "bid@nuri.example",
-    "bank_name": "기업은행",
-    "bank_account": "123-456789-01-011",
-    "bank_holder": "누리가구",
-    "licences": [{"category": "G-FURN", "number": "가구-2026-001"}],
-}
+COMPANY = {**FORM_COMPANY, "licences": [{"category": "G-FURN", "number": "가구-2026-001"}]}
 ADMIN = {
     "username": "nuri",
     "display_name": "임누리",
