@@ -14,7 +14,7 @@ from suppliers.brn import brn_normalize
 from suppliers.models import Supplier
 
 from . import services
-from .exceptions import RegistrationRefused
+from .exceptions import ReceivingKeyRefused, RegistrationRefused
 from .models import TenderRegistration
 
 
@@ -70,3 +70,46 @@ def tender_registrations(request, pk: int):
             status=status.HTTP_400_BAD_REQUEST,
         )
     return Response(TenderRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+
+class ReceivingKeySerializer(serializers.Serializer):
+    public_key = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$", help_text="the X25519 public key, 32 bytes as hex"
+    )
+
+
+class ReceivingKeyRecordSerializer(serializers.Serializer):
+    public_key = serializers.SerializerMethodField()
+    fingerprint = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_public_key(self, key) -> str:
+        return bytes(key.public_key).hex()
+
+
+@extend_schema(
+    request=ReceivingKeySerializer,
+    responses={200: ReceivingKeyRecordSerializer, 201: ReceivingKeyRecordSerializer},
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsAuthenticated])
+def receiving_key(request):
+    """Opening officers: your current share-receiving key (GET; 404 when none), or a new
+    one (POST). Shares of tenders published from then on are sealed to it."""
+    if request.method == "GET":
+        current = services.receiving_key_current(request.user)
+        if current is None:
+            return Response({"detail": "No share-receiving key yet."}, status=404)
+        return Response(ReceivingKeyRecordSerializer(current).data)
+    payload = ReceivingKeySerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    try:
+        key = services.receiving_key_register(
+            actor=request.user, public_key=bytes.fromhex(payload.validated_data["public_key"])
+        )
+    except ReceivingKeyRefused as refusal:
+        return Response(
+            {"detail": " ".join(refusal.messages), "code": refusal.code},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(ReceivingKeyRecordSerializer(key).data, status=status.HTTP_201_CREATED)

@@ -8,4 +8,5 @@ urlpatterns = [
         api.tender_registrations,
         name="api-tender-registrations",
     ),
+    path("opening/receiving-key/", api.receiving_key, name="api-receiving-key"),
 ]

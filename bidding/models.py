@@ -27,3 +27,30 @@ class TenderRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier} @ {self.tender.ocid}"
+
+
+class ShareReceivingKey(models.Model):
+    """An opening officer's X25519 public key: their shares of tenders' opening keys are
+    sealed to it at publication. The private key stays with the officer (their browser or
+    the command-line client); a newer key retires the older one."""
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="share_receiving_keys"
+    )
+    public_key = models.BinaryField(_("public key (X25519)"))
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_current_receiving_key",
+            )
+        ]
+        verbose_name = _("share-receiving key")
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.fingerprint[:16]}"

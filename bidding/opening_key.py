@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from shamir_mnemonic import MnemonicError
 
+from .envelope import SUITE, canonical_json
+
 KEK_BYTES = 32
 GCM_NONCE_BYTES = 12
 MAX_SHARES = 16  # SLIP-39 allows 16 members in a group
@@ -107,3 +109,34 @@ def private_key_rebuild(
     if public_key_bytes(private_key.public_key()) != public_key:
         raise OpeningKeyError("the key does not match the published public key", "mismatch")
     return private_key
+
+
+# --- delivering shares -----------------------------------------------------------------------
+# Opening officers are not at the publication. Each share is sealed (HPKE, the envelope's
+# suite) to the officer's own share-receiving key, whose private half only they hold; the
+# platform keeps that sealed share until the officer has read it, and no share in the clear.
+
+
+def share_info(*, tender: str, officer: int) -> bytes:
+    return canonical_json(
+        {"purpose": "jangteo-opening-share", "tender": tender, "officer": officer}
+    )
+
+
+def share_seal(share: str, receiving_key: bytes, *, tender: str, officer: int) -> bytes:
+    public_key = X25519PublicKey.from_public_bytes(receiving_key)
+    return SUITE.encrypt(
+        share.encode(), public_key, info=share_info(tender=tender, officer=officer)
+    )
+
+
+def share_unseal(
+    sealed: bytes, receiving_private_key: X25519PrivateKey, *, tender: str, officer: int
+) -> str:
+    try:
+        plain = SUITE.decrypt(
+            sealed, receiving_private_key, info=share_info(tender=tender, officer=officer)
+        )
+    except (InvalidTag, ValueError) as error:
+        raise OpeningKeyError("this share was not sealed to this key", "unseal") from error
+    return plain.decode()

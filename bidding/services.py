@@ -1,18 +1,21 @@
-"""Bidding use cases: registering for a tender."""
+"""Bidding use cases: registering for a tender, opening officers' share-receiving keys."""
 
+import hashlib
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.permissions import require_role
+from accounts.permissions import organisations_where, require_role
 from core import clock
-from core.audit import audit_record, sealed_stream
+from core.audit import PLATFORM_STREAM, audit_record, sealed_stream
 from procurement.models import Tender, TenderStatus
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_refusals
 
-from .exceptions import RegistrationRefused
-from .models import TenderRegistration
+from .exceptions import ReceivingKeyRefused, RegistrationRefused
+from .models import ShareReceivingKey, TenderRegistration
 
 
 def tender_register(*, tender: Tender, supplier: Supplier, actor) -> TenderRegistration:
@@ -51,3 +54,38 @@ def tender_register(*, tender: Tender, supplier: Supplier, actor) -> TenderRegis
             data={"supplier": supplier.organisation.code},
         )
     return registration
+
+
+def receiving_key_register(*, actor, public_key: bytes) -> ShareReceivingKey:
+    """An opening officer registers the X25519 public key their opening shares are to be
+    sealed to; it replaces their earlier one. Shares already delivered stay sealed to the
+    key that was current at their tender's publication."""
+    if not organisations_where(actor, Role.OPENING_OFFICER).exists():
+        raise PermissionDenied(_("Only opening officers receive opening shares."))
+    if len(public_key) != 32 or public_key == bytes(32):
+        raise ReceivingKeyRefused(
+            _("A share-receiving key is a 32-byte X25519 public key."), code="key"
+        )
+    fingerprint = hashlib.sha256(public_key).hexdigest()
+    with transaction.atomic():
+        if ShareReceivingKey.objects.filter(fingerprint=fingerprint).exists():
+            raise ReceivingKeyRefused(_("This key is registered already."), code="registered")
+        now = clock.now()
+        ShareReceivingKey.objects.select_for_update().filter(
+            holder=actor, retired_at__isnull=True
+        ).update(retired_at=now)
+        key = ShareReceivingKey.objects.create(
+            holder=actor, public_key=public_key, fingerprint=fingerprint, created_at=now
+        )
+        audit_record(
+            stream=PLATFORM_STREAM,
+            kind="opening.receiving_key_registered",
+            actor=actor,
+            obj=key,
+            data={"fingerprint": fingerprint},
+        )
+    return key
+
+
+def receiving_key_current(user) -> ShareReceivingKey | None:
+    return ShareReceivingKey.objects.filter(holder=user, retired_at__isnull=True).first()

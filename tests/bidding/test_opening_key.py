@@ -2,7 +2,7 @@
 tender's shares open nothing."""
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from bidding import envelope
 from bidding.opening_key import (
@@ -89,3 +89,20 @@ def test_the_rebuilt_key_must_match_the_published_public_key(key):
 def test_impossible_thresholds_are_refused(k, n):
     with pytest.raises(ValueError, match="threshold"):
         opening_key_create(tender=TENDER, threshold=k, shares=n)
+
+
+def test_a_share_sealed_to_an_officer_opens_only_with_their_key_for_that_tender(key):
+    from bidding.opening_key import public_key_bytes, share_seal, share_unseal
+
+    officer_key = X25519PrivateKey.generate()
+    sealed = share_seal(
+        key.shares[0], public_key_bytes(officer_key.public_key()), tender=TENDER, officer=7
+    )
+    assert key.shares[0].encode() not in sealed
+    assert share_unseal(sealed, officer_key, tender=TENDER, officer=7) == key.shares[0]
+    with pytest.raises(OpeningKeyError):
+        share_unseal(sealed, X25519PrivateKey.generate(), tender=TENDER, officer=7)
+    with pytest.raises(OpeningKeyError):
+        share_unseal(sealed, officer_key, tender=TENDER, officer=8)
+    with pytest.raises(OpeningKeyError):
+        share_unseal(sealed, officer_key, tender="ocds-jt0001-2026-000999", officer=7)
