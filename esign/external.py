@@ -28,7 +28,7 @@ from core.audit import PLATFORM_STREAM, audit_record
 from .authority import ORGANIZATION_IDENTIFIER, authority_certificate, fingerprint
 from .exceptions import CertificateRequestRefused
 from .models import AuthorityRole, Certificate, ExternalCrl
-from .trust import trusted_issuer_of
+from .trust import trusted_external_cas, trusted_issuer_of
 from .validation import cms_verify_detached, signed_data_certificates, trust_material_forget
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def crl_accept(data: bytes, *, url: str) -> ExternalCrl:
         raise CertificateRequestRefused(_("This is not a CRL."), code="crl") from error
     if not any(
         ca.subject == crl.issuer and crl.is_signature_valid(ca.public_key())
-        for ca in _trusted_cas()
+        for ca in trusted_external_cas()
     ):
         raise CertificateRequestRefused(
             _("The CRL was not signed by a CA the platform trusts."), code="crl"
@@ -106,12 +106,6 @@ def crl_accept(data: bytes, *, url: str) -> ExternalCrl:
     # This process validates with the new CRL at once; others within MATERIAL_SECONDS.
     trust_material_forget()
     return kept
-
-
-def _trusted_cas():
-    from .trust import trusted_external_cas
-
-    return trusted_external_cas()
 
 
 def _crl_number(crl: x509.CertificateRevocationList) -> int | None:
