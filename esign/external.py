@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, OrganisationKind
@@ -28,6 +27,7 @@ from core.audit import PLATFORM_STREAM, audit_record
 from .authority import ORGANIZATION_IDENTIFIER, authority_certificate, fingerprint
 from .exceptions import CertificateRequestRefused
 from .models import AuthorityRole, Certificate, ExternalCrl
+from .services import signing_allowed_check
 from .trust import trusted_external_cas, trusted_issuer_of
 from .validation import cms_verify_detached, signed_data_certificates, trust_material_forget
 
@@ -207,9 +207,7 @@ def certificate_register_external(
     """
     if not Membership.objects.filter(user=actor, organisation=organisation).exists():
         raise PermissionDenied(_("You do not belong to this organisation."))
-    refusal = import_string(settings.PKI_ENROLLMENT_POLICY)(organisation)
-    if refusal:
-        raise CertificateRequestRefused(refusal, code="organisation")
+    signing_allowed_check(organisation)
     _challenge_check(challenge, actor=actor, organisation=organisation)
     certificate = _signer(signature)
     if certificate.issuer == authority_certificate(AuthorityRole.ISSUING).subject:

@@ -132,12 +132,19 @@ def certificate_issue(
     return certificate
 
 
-def certificate_enroll(*, actor, organisation: Organisation, csr_data) -> Certificate:
-    """A person asks for a certificate for one of their organisations: the platform's
-    organisation policy first (settings.PKI_ENROLLMENT_POLICY), then issuance."""
+def signing_allowed_check(organisation: Organisation) -> None:
+    """Refuse when the organisation's people may not hold signing certificates at all (the
+    platform's policy, settings.PKI_ENROLLMENT_POLICY: e.g. an unverified or debarred
+    supplier)."""
     refusal = import_string(settings.PKI_ENROLLMENT_POLICY)(organisation)
     if refusal:
         raise CertificateRequestRefused(refusal, code="organisation")
+
+
+def certificate_enroll(*, actor, organisation: Organisation, csr_data) -> Certificate:
+    """A person asks for a certificate for one of their organisations: the platform's
+    organisation policy first (settings.PKI_ENROLLMENT_POLICY), then issuance."""
+    signing_allowed_check(organisation)
     return certificate_issue(
         holder=actor, organisation=organisation, csr_data=csr_data, actor=actor
     )

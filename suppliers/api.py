@@ -96,7 +96,7 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(["verify", "reject", "suspend", "reinstate", "close"])
+    decision = serializers.ChoiceField(services.DECISIONS)
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     until = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -217,22 +217,8 @@ def supplier_decide(request, brn: str):
     payload = DecisionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    actor = request.user
-    decide = {
-        "verify": lambda: services.supplier_verify(supplier=supplier, actor=actor),
-        "reinstate": lambda: services.supplier_reinstate(supplier=supplier, actor=actor),
-        "reject": lambda: services.supplier_reject(
-            supplier=supplier, actor=actor, reason=data["reason"]
-        ),
-        "close": lambda: services.supplier_close(
-            supplier=supplier, actor=actor, reason=data["reason"]
-        ),
-        "suspend": lambda: services.supplier_suspend(
-            supplier=supplier, actor=actor, reason=data["reason"], until=data["until"]
-        ),
-    }[data["decision"]]
     try:
-        supplier = decide()
+        supplier = services.supplier_decide(supplier=supplier, actor=request.user, **data)
     except ValidationError as error:
         return _refused(error)
     return Response(SupplierSerializer(supplier).data)

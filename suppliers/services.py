@@ -271,6 +271,28 @@ def supplier_close(*, supplier: Supplier, actor: User, reason: str) -> Supplier:
     return supplier
 
 
+DECISIONS = ("verify", "reject", "suspend", "reinstate", "close")
+
+
+def supplier_decide(
+    *, supplier: Supplier, actor: User, decision: str, reason: str = "", until=None
+) -> Supplier:
+    """An operator's decision by name, as the review page and the API take it: verify,
+    reject (reason), suspend (reason, optional end date), reinstate, or close a rejected
+    registration (reason)."""
+    if decision == "verify":
+        return supplier_verify(supplier=supplier, actor=actor)
+    if decision == "reinstate":
+        return supplier_reinstate(supplier=supplier, actor=actor)
+    if decision == "reject":
+        return supplier_reject(supplier=supplier, actor=actor, reason=reason)
+    if decision == "close":
+        return supplier_close(supplier=supplier, actor=actor, reason=reason)
+    if decision == "suspend":
+        return supplier_suspend(supplier=supplier, actor=actor, reason=reason, until=until)
+    raise SupplierError(_("Unknown decision."), code="decision")
+
+
 def supplier_resubmit(*, supplier: Supplier, actor: User, profile: dict) -> Supplier:
     """After a rejection the company's administrator corrects the profile and asks again."""
     require_role(actor, supplier.organisation, Role.SUPPLIER_ADMIN)

@@ -190,31 +190,14 @@ def review_queue(request):
 def decide(request, pk: int, decision: str):
     _require_operator(request)
     supplier = get_object_or_404(Supplier, pk=pk)
+    fields = {}
     try:
-        if decision == "verify":
-            services.supplier_verify(supplier=supplier, actor=request.user)
-        elif decision == "reinstate":
-            services.supplier_reinstate(supplier=supplier, actor=request.user)
-        elif decision in ("reject", "suspend", "close"):
+        if decision in ("reject", "suspend", "close"):
             form = (SuspendForm if decision == "suspend" else ReasonForm)(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Give a reason (and a valid date)."))
-            if decision in ("reject", "close"):
-                decide_with_reason = (
-                    services.supplier_reject if decision == "reject" else services.supplier_close
-                )
-                decide_with_reason(
-                    supplier=supplier, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            else:
-                services.supplier_suspend(
-                    supplier=supplier,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    until=form.cleaned_data["until"],
-                )
-        else:
-            raise ValidationError(_("Unknown decision."))
+            fields = form.cleaned_data
+        services.supplier_decide(supplier=supplier, actor=request.user, decision=decision, **fields)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return profile(request, pk, status=400)

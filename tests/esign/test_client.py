@@ -113,7 +113,7 @@ def test_a_refusal_is_told_plainly(run_client, pki, supplier_a):
 
 
 def test_a_pkcs12_of_another_ca_is_imported_and_signs(
-    trusted_foreign_ca, run_client, tmp_path, pki, supplier_a, bidder_a
+    trusted_foreign_ca, run_client, tmp_path, pki, supplier_a, bidder_a, monkeypatch
 ):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
@@ -126,11 +126,8 @@ def test_a_pkcs12_of_another_ca_is_imported_and_signs(
             b"npki", key, certificate, None, serialization.BestAvailableEncryption(b"p12-pass")
         )
     )
-    os.environ["JANGTEO_P12_PASSPHRASE"] = "p12-pass"
-    try:
-        result = run_client("import", str(p12), "--organisation", "1018163364")
-    finally:
-        del os.environ["JANGTEO_P12_PASSPHRASE"]
+    monkeypatch.setenv("JANGTEO_P12_PASSPHRASE", "p12-pass")
+    result = run_client("import", str(p12), "--organisation", "1018163364")
     assert result.returncode == 0, result.stderr
     record = Certificate.objects.get()
     assert record.holder == bidder_a

@@ -18,15 +18,9 @@ def console(client, operator):
     return client
 
 
-def _user_form(user, **changes):
-    memberships = list(Membership.objects.filter(user=user).order_by("pk"))
+def _memberships_formset(memberships, delete=lambda membership: False) -> dict:
+    """The console's inline formset of memberships, as the browser posts it."""
     form = {
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-        "is_active": "on" if user.is_active else "",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
         "memberships-TOTAL_FORMS": str(len(memberships)),
         "memberships-INITIAL_FORMS": str(len(memberships)),
         "memberships-MIN_NUM_FORMS": "0",
@@ -35,10 +29,25 @@ def _user_form(user, **changes):
     for index, membership in enumerate(memberships):
         form |= {
             f"memberships-{index}-id": str(membership.pk),
-            f"memberships-{index}-user": str(user.pk),
+            f"memberships-{index}-user": str(membership.user_id),
             f"memberships-{index}-organisation": str(membership.organisation_id),
             f"memberships-{index}-role": membership.role,
         }
+        if delete(membership):
+            form[f"memberships-{index}-DELETE"] = "on"
+    return form
+
+
+def _user_form(user, **changes):
+    form = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "is_active": "on" if user.is_active else "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        **_memberships_formset(list(Membership.objects.filter(user=user).order_by("pk"))),
+    }
     form.update(changes)
     return {key: value for key, value in form.items() if value != ""}
 
@@ -101,20 +110,8 @@ def test_ending_a_role_from_the_organisation_page_revokes(console, issued, compa
         "kind": company_a.kind,
         "name": company_a.name,
         "code": company_a.code,
-        "memberships-TOTAL_FORMS": str(len(memberships)),
-        "memberships-INITIAL_FORMS": str(len(memberships)),
-        "memberships-MIN_NUM_FORMS": "0",
-        "memberships-MAX_NUM_FORMS": "1000",
+        **_memberships_formset(memberships, delete=lambda m: m.user_id == bidder_a.pk),
     }
-    for index, membership in enumerate(memberships):
-        form |= {
-            f"memberships-{index}-id": str(membership.pk),
-            f"memberships-{index}-organisation": str(company_a.pk),
-            f"memberships-{index}-user": str(membership.user_id),
-            f"memberships-{index}-role": membership.role,
-        }
-        if membership.user_id == bidder_a.pk:
-            form[f"memberships-{index}-DELETE"] = "on"
     response = console.post(f"/operator/accounts/organisation/{company_a.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     record.refresh_from_db()
