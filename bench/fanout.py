@@ -61,21 +61,29 @@ def prepare_platform(env: dict) -> int:
     django.setup()
     from decimal import Decimal
 
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from django.utils import timezone
 
     from accounts.models import Membership, Organisation, Role, User
+    from bidding.services import receiving_key_register
     from procurement import services
     from procurement.models import ProcedureType
 
     agency = Organisation.objects.create(kind="agency", name="Bench agency", code="B0001")
     officer = User.objects.create_user(username="officer", password="bench-password-1")
     Membership.objects.create(user=officer, organisation=agency, role=Role.PROCUREMENT_OFFICER)
+    opener = User.objects.create_user(username="opener", password="bench-password-1")
+    Membership.objects.create(user=opener, organisation=agency, role=Role.OPENING_OFFICER)
+    receiving_key_register(
+        actor=opener, public_key=X25519PrivateKey.generate().public_key().public_bytes_raw()
+    )
     now = timezone.now()
     tender = services.tender_create(
         actor=officer,
         buyer=agency,
         procedure_type=ProcedureType.objects.get(code="lowest-price"),
         title="Fan-out bench",
+        opening_officers=[opener],
         questions_close_at=now + timedelta(days=8),
         registration_close_at=now + timedelta(days=9),
         bid_open_at=now + timedelta(days=1),

@@ -1,4 +1,7 @@
-"""Taking part in a tender over the API, for suppliers' own systems."""
+"""Taking part in a tender over the API, for suppliers' own systems; opening officers'
+keys and shares."""
+
+import base64
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -13,9 +16,9 @@ from procurement.selectors import tenders_public
 from suppliers.brn import brn_normalize
 from suppliers.models import Supplier
 
-from . import services
+from . import publication, services
 from .exceptions import ReceivingKeyRefused, RegistrationRefused
-from .models import TenderRegistration
+from .models import OpeningShare, TenderRegistration
 
 
 class RegistrationRequestSerializer(serializers.Serializer):
@@ -113,3 +116,53 @@ def receiving_key(request):
             status=status.HTTP_400_BAD_REQUEST,
         )
     return Response(ReceivingKeyRecordSerializer(key).data, status=status.HTTP_201_CREATED)
+
+
+class OpeningShareSerializer(serializers.ModelSerializer):
+    tender = serializers.IntegerField(source="opening_key.tender_id")
+    ocid = serializers.CharField(source="opening_key.tender.ocid")
+    title = serializers.CharField(source="opening_key.tender.title")
+    bid_close_at = serializers.DateTimeField(source="opening_key.tender.bid_close_at")
+    threshold = serializers.IntegerField(source="opening_key.threshold")
+    shares = serializers.IntegerField(source="opening_key.share_count")
+    officer = serializers.IntegerField(source="officer_id")
+    receiving_key = serializers.CharField(source="receiving_key.fingerprint")
+    sealed_share = serializers.SerializerMethodField(
+        help_text="HPKE-sealed to your receiving key (base64); null once you confirmed receipt"
+    )
+
+    class Meta:
+        model = OpeningShare
+        fields = [
+            "tender", "ocid", "title", "bid_close_at", "threshold", "shares", "member_index",
+            "officer", "receiving_key", "sealed_share", "received_at", "entered_at",
+        ]  # fmt: skip
+
+    def get_sealed_share(self, share) -> str | None:
+        if share.sealed_share is None:
+            return None
+        return base64.b64encode(bytes(share.sealed_share)).decode()
+
+
+@extend_schema(responses={200: OpeningShareSerializer(many=True)})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def opening_shares(request):
+    """Opening officers: your shares of tenders' opening keys, each sealed to the receiving
+    key that was yours at the tender's publication (info: canonical JSON of purpose
+    "jangteo-opening-share", tender OCID and your officer id)."""
+    shares = publication.opening_shares_of(request.user)
+    return Response(OpeningShareSerializer(shares, many=True).data)
+
+
+@extend_schema(request=None, responses={200: OpeningShareSerializer})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def opening_share_received(request, pk: int):
+    """Confirm you have your share of tender `pk` written down: the platform then drops
+    its sealed copy, and yours is the only one."""
+    share = get_object_or_404(
+        publication.opening_shares_of(request.user), opening_key__tender_id=pk
+    )
+    share = publication.opening_share_received(share=share, actor=request.user)
+    return Response(OpeningShareSerializer(share).data)

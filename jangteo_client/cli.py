@@ -3,11 +3,8 @@
 import argparse
 import base64
 import getpass
-import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from cryptography import x509
@@ -16,59 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
+from . import officer
+from .common import Api, ClientError, _passphrase
+
 IDENTITY = "identity.p12"
 PENDING_KEY = "pending-key.pem"
 REQUEST = "request.csr"
-
-
-class ClientError(Exception):
-    """Something the person can fix; printed without a traceback."""
-
-
-class Api:
-    def __init__(self, server: str, token: str):
-        if not server or not token:
-            raise ClientError("give --server and --token (or JANGTEO_URL and JANGTEO_TOKEN)")
-        if not server.startswith(("https://", "http://")):
-            raise ClientError("the server address must start with https:// (or http://)")
-        self.server, self.token = server.rstrip("/"), token
-
-    def call(self, method: str, path: str, body: dict | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-            f"{self.server}{path}",
-            data=data,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.token}",
-                "Accept": "application/json",
-                "Content-Type": "application/json",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            try:
-                detail = json.loads(error.read()).get("detail", "")
-            except ValueError:
-                detail = ""
-            raise ClientError(f"the platform refused ({error.code}): {detail}") from None
-        except urllib.error.URLError as error:
-            raise ClientError(f"cannot reach {self.server}: {error.reason}") from None
-
-
-def _passphrase(args, confirm: bool = False) -> bytes:
-    if args.passphrase_file:
-        return Path(args.passphrase_file).read_text().strip().encode()
-    if os.environ.get("JANGTEO_PASSPHRASE"):
-        return os.environ["JANGTEO_PASSPHRASE"].encode()
-    first = getpass.getpass("Passphrase for your key: ")
-    if confirm and getpass.getpass("Again: ") != first:
-        raise ClientError("the passphrases differ")
-    if len(first) < 10:
-        raise ClientError("use a passphrase of at least 10 characters")
-    return first.encode()
 
 
 def keygen(args) -> int:
@@ -293,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
             "privilege_withdrawn",
         ],
     )
+    root.set_defaults(extra=officer.add_commands(commands))
     return root
 
 
@@ -306,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             "sign": sign,
             "certificates": certificates,
             "revoke": revoke,
+            **args.extra,
         }[args.command](args)
     except ClientError as error:
         print(f"jangteo-client: {error}", file=sys.stderr)

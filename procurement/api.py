@@ -125,12 +125,17 @@ class TenderDetailSerializer(TenderSummarySerializer):
     amendments = AmendmentSerializer(many=True)
     live_seq = serializers.SerializerMethodField()
     server_time = serializers.SerializerMethodField()
+    sealing = serializers.JSONField(
+        help_text="opening_public_key (X25519, hex) that bids are sealed to; threshold and "
+        "shares of the opening key; reserve_price_commitments per lot (SHA-256, hex)"
+    )
 
     class Meta(TenderSummarySerializer.Meta):
         fields = [
             *TenderSummarySerializer.Meta.fields,
             "description",
             "terms",
+            "sealing",
             "lots",
             "documents",
             "questions",

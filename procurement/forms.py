@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.permissions import organisations_where
 from suppliers.models import Category
 
@@ -35,6 +35,11 @@ class DeadlinesForm(forms.Form):
     opening_at = deadline_field(_("Opening"))
 
 
+class OpeningOfficerField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_name or obj.get_username()} ({obj.get_username()})"
+
+
 class TenderForm(DeadlinesForm):
     buyer = forms.ModelChoiceField(label=_("Buying agency"), queryset=None)
     procedure_type = forms.ModelChoiceField(
@@ -51,18 +56,44 @@ class TenderForm(DeadlinesForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Suppliers need a valid licence in one of these; none: any verified supplier."),
     )
+    opening_officers = OpeningOfficerField(
+        label=_("Opening officers"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Each receives one share of the tender's opening key at publication; the bids "
+            "open only when enough of them enter their shares after the deadline."
+        ),
+    )
+    opening_threshold = forms.IntegerField(
+        label=_("Shares needed to open"), min_value=1, max_value=16, initial=2
+    )
     field_order = [
         "buyer",
         "procedure_type",
         "title",
         "description",
         "categories",
+        "opening_officers",
+        "opening_threshold",
         *DEADLINE_FIELDS,
     ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = organisations_where(user, Role.PROCUREMENT_OFFICER)
+        buyers = organisations_where(user, Role.PROCUREMENT_OFFICER)
+        self.fields["buyer"].queryset = buyers
+        # Whoever is offered here is checked again by the service (and at publication).
+        self.fields["opening_officers"].queryset = (
+            User.objects.filter(
+                memberships__organisation__in=buyers,
+                memberships__role=Role.OPENING_OFFICER,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("username")
+        )
 
 
 class TenderEditForm(TenderForm):

@@ -192,6 +192,21 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
     amendment_count = models.PositiveIntegerField(_("amendments"), default=0)
+    opening_officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="tenders_to_open",
+        verbose_name=_("opening officers"),
+        help_text=_("Each receives one share of the opening key; bids open only with enough."),
+    )
+    opening_threshold = models.PositiveSmallIntegerField(
+        _("shares needed to open"),
+        default=1,
+        help_text=_("How many of the opening officers must enter their share to open the bids."),
+    )
+    # What the notice publishes about the sealing, set once at publication: the opening
+    # public key every bid is sealed to and, per lot, the commitment to its reserve prices.
+    sealing = models.JSONField(_("sealing terms"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -234,6 +249,11 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     def publish(self, *, now, terms: dict):
         self.published_at = now
         self.procedure_terms = terms
+
+    @property
+    def opening_public_key(self) -> str:
+        """The X25519 public key (hex) bids are sealed to; empty before publication."""
+        return self.sealing.get("opening_public_key", "")
 
     @transition(
         field=status, source=TenderStatus.NOTICE, target=TenderStatus.BIDDING, permission=_is_clock

@@ -11,11 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Organisation, OrganisationKind, Role
-from accounts.permissions import require_role
+from accounts.permissions import has_role, require_role
 from core import clock
 from core.audit import audit_record, internal_stream, sealed_stream, tender_stream
 from core.streams import stream_advance
@@ -34,7 +35,16 @@ from .models import (
     TenderStatus,
 )
 
-EDITABLE_FIELDS = ("title", "description", "procedure_type", "categories", *DEADLINE_FIELDS)
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "procedure_type",
+    "categories",
+    "opening_officers",
+    "opening_threshold",
+    *DEADLINE_FIELDS,
+)
+MAX_OPENING_OFFICERS = 16  # the most members a SLIP-39 share set has
 AMENDABLE_FIELDS = ("title", "description", *DEADLINE_FIELDS)
 
 
@@ -73,6 +83,39 @@ def _json_value(value):
     return value
 
 
+def opening_designation_check(tender: Tender, officers, threshold: int) -> None:
+    """Refuse opening officers who are not the buyer's, or a threshold the shares cannot
+    have: k of n with 1 <= k <= n <= 16, and k = 1 only for a single officer (a share that
+    opens alone would be the key itself, handed to several people)."""
+    officers = list(officers)
+    strangers = [
+        user.get_username()
+        for user in officers
+        if not has_role(user, tender.buyer_id, Role.OPENING_OFFICER)
+    ]
+    if strangers:
+        raise TenderError(
+            _("Not opening officers of %(buyer)s: %(names)s")
+            % {"buyer": tender.buyer.name, "names": ", ".join(strangers)},
+            code="opening_officers",
+        )
+    count = len(officers)
+    if count > MAX_OPENING_OFFICERS:
+        raise TenderError(
+            _("At most %(max)s opening officers.") % {"max": MAX_OPENING_OFFICERS},
+            code="opening_officers",
+        )
+    if count and not (1 <= threshold <= count and (threshold > 1 or count == 1)):
+        raise TenderError(
+            _(
+                "With %(n)s opening officers, from 2 to %(n)s of them must be needed to open "
+                "the bids (one alone only when there is a single officer)."
+            )
+            % {"n": count},
+            code="opening_threshold",
+        )
+
+
 def _next_ocid(now: datetime) -> str:
     head = stream_advance("sequence:tender")
     head.save(update_fields=["position"])
@@ -87,10 +130,14 @@ def tender_create(
     title: str,
     description: str = "",
     categories=(),
+    opening_officers=(),
+    opening_threshold: int = 1,
     **deadlines: datetime | None,
 ) -> Tender:
     """Start a draft tender for `buyer`. The actor must be one of its procurement officers.
-    `categories`: the licences suppliers need (one of them); none means any supplier."""
+    `categories`: the licences suppliers need (one of them); none means any supplier.
+    `opening_officers`: the buyer's opening officers who will hold the opening key's shares,
+    `opening_threshold` of them needed to open (both may be set later, before publishing)."""
     if buyer.kind != OrganisationKind.AGENCY:
         raise TenderError(_("Only a public agency can issue tenders."), code="not_agency")
     require_role(actor, buyer, Role.PROCUREMENT_OFFICER)
@@ -106,9 +153,12 @@ def tender_create(
             buyer=buyer,
             procedure_type=procedure_type,
             created_by=actor,
+            opening_threshold=opening_threshold,
             **deadlines,
         )
+        opening_designation_check(tender, opening_officers, opening_threshold)
         tender.categories.set(categories)
+        tender.opening_officers.set(opening_officers)
         _audit(
             tender,
             "tender.created",
@@ -118,6 +168,8 @@ def tender_create(
                 "buyer": buyer.code,
                 "procedure_type": procedure_type.code,
                 "categories": sorted(c.code for c in categories),
+                "opening_officers": sorted(user.get_username() for user in opening_officers),
+                "opening_threshold": opening_threshold,
             },
         )
     return tender
@@ -136,12 +188,22 @@ def tender_update(*, tender: Tender, actor, **changes) -> Tender:
                 _("Only a draft can be edited; amend a published tender."), code="not_draft"
             )
         categories = changes.pop("categories", None)
+        officers = changes.pop("opening_officers", None)
+        if officers is not None or "opening_threshold" in changes:
+            opening_designation_check(
+                tender,
+                tender.opening_officers.all() if officers is None else officers,
+                changes.get("opening_threshold", tender.opening_threshold),
+            )
         for name, value in changes.items():
             setattr(tender, name, value)
         tender.save(update_fields=[*changes, "updated_at"])
         if categories is not None:
             tender.categories.set(categories)
             changes["categories"] = sorted(c.code for c in categories)
+        if officers is not None:
+            tender.opening_officers.set(officers)
+            changes["opening_officers"] = sorted(user.get_username() for user in officers)
         _audit(
             tender,
             "tender.updated",
@@ -300,7 +362,19 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
             now=now,
             notice_period_days=tender.procedure_type.notice_period_days,
         )
+        officers = list(tender.opening_officers.all())
+        if not officers:
+            raise TenderError(
+                _("Designate the opening officers who will hold the opening key's shares."),
+                code="opening_officers",
+            )
+        opening_designation_check(tender, officers, tender.opening_threshold)
         tender.publish(now=now, terms=tender.procedure_type.terms())
+        # The opening key and its shares are made in this transaction: a notice is never
+        # public without the key its bids are sealed to.
+        tender.sealing = import_string(settings.TENDER_SEALING_PREPARE)(
+            tender=tender, lots=lots, officers=officers, now=now
+        )
         tender.save()
         _audit(
             tender,
@@ -312,6 +386,11 @@ def tender_publish(*, tender: Tender, actor) -> Tender:
                 "lots": [{"number": lot.number, "base_amount": lot.base_amount} for lot in lots],
                 "documents": list(tender.documents.values("title", "version", "sha256")),
                 "categories": sorted(tender.categories.values_list("code", flat=True)),
+                "opening": {
+                    "officers": sorted(user.get_username() for user in officers),
+                    "threshold": tender.opening_threshold,
+                },
+                "sealing": tender.sealing,
             },
         )
         events.tender_changed(tender, events.TENDER_PUBLISHED)

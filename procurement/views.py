@@ -175,6 +175,8 @@ def tender_new(request):
                 title=data["title"],
                 description=data["description"],
                 categories=data["categories"],
+                opening_officers=data["opening_officers"],
+                opening_threshold=data["opening_threshold"],
                 **{name: data[name] for name in DEADLINE_FIELDS},
             )
         except TenderError as error:
@@ -199,6 +201,8 @@ def _manage_page(request, tender, status=200, **bound):
         for name in ("title", "description", "procedure_type", *DEADLINE_FIELDS)
     }
     initial["categories"] = list(tender.categories.all())
+    initial["opening_officers"] = list(tender.opening_officers.all())
+    initial["opening_threshold"] = tender.opening_threshold
     forms = {
         "edit_form": TenderEditForm(initial=initial, user=request.user),
         "lot_form": LotForm(),

@@ -11,11 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -125,6 +127,45 @@ def opening_officer(agency):
     return _person("opener", agency, Role.OPENING_OFFICER)
 
 
+@dataclass
+class Opener:
+    """An opening officer with the private half of their share-receiving key."""
+
+    user: User
+    receiving_key: X25519PrivateKey
+
+    def shares(self):
+        """This officer's opening shares, unsealed (what their client would show them)."""
+        from bidding.models import OpeningShare
+        from bidding.opening_key import share_unseal
+
+        return {
+            share.opening_key.tender.ocid: share_unseal(
+                bytes(share.sealed_share),
+                self.receiving_key,
+                tender=share.opening_key.tender.ocid,
+                officer=self.user.pk,
+            )
+            for share in OpeningShare.objects.filter(officer=self.user, sealed_share__isnull=False)
+        }
+
+
+def receiving_key_give(user: User) -> X25519PrivateKey:
+    from bidding.opening_key import public_key_bytes
+    from bidding.services import receiving_key_register
+
+    key = X25519PrivateKey.generate()
+    receiving_key_register(actor=user, public_key=public_key_bytes(key.public_key()))
+    return key
+
+
+@pytest.fixture
+def openers(agency):
+    """Three opening officers of the agency, each with a share-receiving key."""
+    people = [_person(f"opener{n}", agency, Role.OPENING_OFFICER) for n in (1, 2, 3)]
+    return [Opener(user, receiving_key_give(user)) for user in people]
+
+
 @pytest.fixture
 def other_officer(other_agency):
     return _person("other_officer", other_agency, Role.PROCUREMENT_OFFICER)
@@ -188,8 +229,9 @@ def deadlines(
 
 
 @pytest.fixture
-def make_draft(agency, officer, lowest_price):
-    """Build a draft with one lot and one item (ready to publish) as the officer."""
+def make_draft(agency, officer, lowest_price, openers):
+    """Build a draft with one lot and one item (ready to publish) as the officer; two of
+    the three openers hold its opening key's shares, both needed."""
 
     def make(*, procedure=None, actor=None, buyer=None, start=None, lots=1, **overrides):
         start = start or timezone.now()
@@ -200,6 +242,8 @@ def make_draft(agency, officer, lowest_price):
             **{
                 "title": "사무용 의자 구매",
                 "description": "의자 1,200개",
+                "opening_officers": [opener.user for opener in openers[:2]],
+                "opening_threshold": 2,
                 **deadlines(start),
                 **overrides,
             },

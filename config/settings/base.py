@@ -291,6 +291,10 @@ TSA_AUTHORIZATION = secret("JANGTEO_TSA_AUTHORIZATION", "")
 # Who decides whether an organisation's people may hold signing certificates.
 PKI_ENROLLMENT_POLICY = "suppliers.enrollment.signing_refusal"
 
+# Prepares a tender's sealing when it is published (its opening key, the shares for its
+# opening officers, sealed reserve prices): bidding does it, procurement only calls it.
+TENDER_SEALING_PREPARE = "bidding.publication.tender_sealing_prepare"
+
 # OCDS publisher prefix: every contracting process is `<prefix>-<number>`.
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")
 PLATFORM_NAME = "Jangteo"

@@ -65,7 +65,7 @@ def test_a_draft_document_is_not_downloadable_by_the_public(client, make_draft, 
 
 class TestOfficerWorkspace:
     def test_an_officer_drafts_fills_and_publishes_a_tender(
-        self, client, officer, agency, lowest_price
+        self, client, officer, agency, lowest_price, openers
     ):
         client.force_login(officer)
         start = timezone.now()
@@ -76,6 +76,8 @@ class TestOfficerWorkspace:
                 "procedure_type": lowest_price.pk,
                 "title": "복사용지 구매",
                 "description": "A4 80g",
+                "opening_officers": [openers[0].user.pk, openers[2].user.pk],
+                "opening_threshold": "2",
                 "questions_close_at": local(start + timedelta(days=8)),
                 "registration_close_at": local(start + timedelta(days=9)),
                 "bid_open_at": local(start + timedelta(days=1)),
@@ -115,6 +117,10 @@ class TestOfficerWorkspace:
         assert client.post(base + "publish/").status_code == 302
         tender.refresh_from_db()
         assert tender.status == TenderStatus.NOTICE
+        assert set(openers[0].shares()) == set(openers[2].shares()) == {tender.ocid}
+        assert not openers[1].shares()
+        page = client.get(f"/tenders/{tender.pk}/").content.decode()
+        assert tender.opening_public_key in page
 
     def test_bad_input_is_refused_with_400_and_changes_nothing(self, client, officer, make_draft):
         tender = make_draft(lots=0)

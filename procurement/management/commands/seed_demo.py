@@ -4,11 +4,15 @@ tenders in several states, some with deadlines minutes away so a visitor sees th
 from datetime import timedelta
 from decimal import Decimal
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Membership, Organisation, Role, User
+from bidding.services import receiving_key_register
 from core import clock
 from procurement import services
 from procurement.models import ProcedureType, Tender
@@ -35,6 +39,7 @@ PEOPLE = [
     ("inspector", "조검수", "inspector", "1230000", [Role.INSPECTOR]),
     ("finance", "윤재무", "finance officer", "1230000", [Role.FINANCE_OFFICER]),
     ("seoul", "한서울", "procurement officer, Seoul", "6110000", [Role.PROCUREMENT_OFFICER]),
+    ("seoulopen", "윤개찰", "opening officer, Seoul", "6110000", [Role.OPENING_OFFICER]),
     ("hanbit", "오한빛", "supplier admin and bidder, construction", None, []),
     ("saesol", "서새솔", "supplier admin and bidder, software", None, []),
     ("nuri", "임누리", "supplier admin and bidder, office furniture", None, []),
@@ -57,6 +62,10 @@ COMPANIES = [
     ("nuri", "누리사무기기", "Nuri Office Supplies", "1208112342", ["G-FURN", "G-OFFICE"], True),
     ("daon", "다온전기 주식회사", "Daon Electric Co.", "2208811225", ["W-ELEC"], False),
 ]
+
+
+def demo_keys_dir():
+    return settings.VAR_DIR / "demo-keys"
 
 
 def demo_procedure(code: str) -> ProcedureType:
@@ -99,7 +108,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for username, name, role, _code, _roles in PEOPLE:
             self.stdout.write(f"  {username:<10} {name} ({role})")
-        self.stdout.write("  operator also opens the operator console at /operator/\n")
+        self.stdout.write("  operator also opens the operator console at /operator/")
+        self.stdout.write(
+            f"  the opening officers' demo share-receiving keys are in {demo_keys_dir()}\n"
+        )
 
     def seed(self):
         orgs = {
@@ -120,8 +132,32 @@ class Command(BaseCommand):
             for role in roles:
                 Membership.objects.create(user=user, organisation=orgs[code], role=role)
             people[username] = user
+        self.seed_receiving_keys(people)
         self.seed_suppliers(people)
         self.seed_tenders(orgs, people)
+
+    def seed_receiving_keys(self, people):
+        """The demo opening officers' share-receiving keys. A real officer makes theirs in
+        the browser or with jangteo-client and it never leaves them; the demo writes them to
+        var/demo-keys (unencrypted, demo only) so a visitor can act as each officer."""
+        folder = demo_keys_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        for username, _name, _what, _code, roles in PEOPLE:
+            if Role.OPENING_OFFICER not in roles:
+                continue
+            key = X25519PrivateKey.generate()
+            path = folder / f"{username}-receiving-key.pem"
+            path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            path.chmod(0o600)
+            receiving_key_register(
+                actor=people[username], public_key=key.public_key().public_bytes_raw()
+            )
 
     def seed_suppliers(self, people):
         for username, name, name_en, brn, licences, verified in COMPANIES:
@@ -167,6 +203,8 @@ class Command(BaseCommand):
             actor=officer,
             publish=True,
             description="",
+            openers=("opener1", "opener2", "opener3"),
+            threshold=2,
         ):
             q, reg, bid_open, bid_close, opening = minutes
             t = services.tender_create(
@@ -176,6 +214,8 @@ class Command(BaseCommand):
                 title=title,
                 description=description,
                 categories=list(Category.objects.filter(code__in=categories)),
+                opening_officers=[people[name] for name in openers],
+                opening_threshold=threshold,
                 questions_close_at=now + timedelta(minutes=q),
                 registration_close_at=now + timedelta(minutes=reg),
                 bid_open_at=now + timedelta(minutes=bid_open),
@@ -295,6 +335,8 @@ class Command(BaseCommand):
             categories=["G-OFFICE"],
             buyer=orgs["6110000"],
             actor=people["seoul"],
+            openers=("seoulopen",),
+            threshold=1,
             minutes=(2, 3, 1, 5, 6),
             description="Seoul's tender: bidding opens in a minute.",
         )

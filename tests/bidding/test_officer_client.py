@@ -1,0 +1,73 @@
+"""jangteo-client for opening officers, against a real server process: the receiving key
+is made and kept on the officer's machine; the share arrives sealed to it and opens there."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from accounts.tokens import api_token_create
+from bidding.models import OpeningShare, ShareReceivingKey
+from bidding.opening_key import private_key_rebuild
+from procurement import services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def run_client(server, tmp_path, opening_officer):
+    token = api_token_create(user=opening_officer, name="client")[1]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "JANGTEO_URL": server,
+            "JANGTEO_TOKEN": token,
+            "JANGTEO_HOME": str(tmp_path / "home"),
+            "JANGTEO_PASSPHRASE": PASSPHRASE,
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "jangteo_client", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run
+
+
+def test_an_officer_registers_a_key_reads_the_share_and_confirms_it(
+    run_client, tmp_path, opening_officer, make_draft, officer
+):
+    result = run_client("receiving-key")
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "home" / "receiving-key.pem"
+    assert b"ENCRYPTED" in key_file.read_bytes()
+    assert ShareReceivingKey.objects.filter(holder=opening_officer).count() == 1
+    assert run_client("receiving-key").returncode == 2  # never overwritten silently
+
+    tender = make_draft(opening_officers=[opening_officer], opening_threshold=1)
+    tender = services.tender_publish(tender=tender, actor=officer)
+
+    result = run_client("opening-shares")
+    assert result.returncode == 0, result.stderr
+    words = next(line.strip() for line in result.stdout.splitlines() if len(line.split()) >= 20)
+    key = tender.opening_key
+    private_key_rebuild(
+        tender=tender.ocid,
+        shares=[words],
+        wrapped_private_key=bytes(key.wrapped_private_key),
+        public_key=bytes(key.public_key),
+    )
+
+    result = run_client("opening-shares", "--confirm", tender.ocid)
+    assert result.returncode == 0, result.stderr
+    share = OpeningShare.objects.get(officer=opening_officer)
+    assert share.sealed_share is None
+    assert share.received_at is not None
+    assert "keeps no copy" in run_client("opening-shares").stdout
