@@ -38,13 +38,24 @@ class LoadedAuthority:
     key: object
 
 
+_loaded: dict[tuple[str, int, str], LoadedAuthority] = {}
+
+
 def authority_load(role: str) -> LoadedAuthority:
-    row = Authority.objects.get(role=role)
-    return LoadedAuthority(
-        role,
-        x509.load_pem_x509_certificate(row.certificate_pem.encode()),
-        key_decrypt(row.encrypted_key_pem),
-    )
+    """The authority's certificate and decrypted key. Decrypting takes a tenth of a second
+    (the passphrase is stretched on purpose), too slow for every receipt: a process keeps
+    what it decrypted, keyed by the stored row, so a replaced key is read afresh."""
+    row = Authority.objects.values_list("pk", "certificate_pem", "encrypted_key_pem").get(role=role)
+    cache_key = (role, row[0], hashlib.sha256(row[2].encode()).hexdigest())
+    loaded = _loaded.get(cache_key)
+    if loaded is None:
+        loaded = LoadedAuthority(
+            role, x509.load_pem_x509_certificate(row[1].encode()), key_decrypt(row[2])
+        )
+        for stale in [key for key in _loaded if key[0] == role]:
+            del _loaded[stale]  # only the current key of each role stays in memory
+        _loaded[cache_key] = loaded
+    return loaded
 
 
 def authority_certificate(role: str) -> x509.Certificate:
