@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_bids
 
 urlpatterns = [
     path(
@@ -8,6 +8,10 @@ urlpatterns = [
         api.tender_registrations,
         name="api-tender-registrations",
     ),
+    path("tenders/<int:pk>/lots/<int:lot>/bids", api_bids.bid_submit, name="api-bid-submit"),
+    path("tenders/<int:pk>/my-bids/", api_bids.my_bids, name="api-my-bids"),
+    path("bids/<int:pk>/withdrawal/", api_bids.bid_withdraw, name="api-bid-withdraw"),
+    path("receipts/<str:number>/", api_bids.receipt_download, name="api-receipt"),
     path("opening/receiving-key/", api.receiving_key, name="api-receiving-key"),
     path("opening/shares/", api.opening_shares, name="api-opening-shares"),
     path(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from procurement.models import Lot, Tender
 from suppliers.models import Supplier
@@ -127,3 +128,111 @@ class ReservePriceSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot} reserve prices"
+
+
+class BidStatus(models.TextChoices):
+    SEALED = "sealed", _("Sealed")
+    SUPERSEDED = "superseded", _("Replaced")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    OPENED = "opened", _("Opened")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Bid(ConcurrentTransitionMixin, models.Model):
+    """One sealed envelope a supplier submitted for a lot. Until the opening the platform
+    knows who sent it and when, never what it says: `sealed` opens only with the tender's
+    opening key. A newer envelope for the same lot replaces it; the newest counts."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="bids")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    certificate = models.ForeignKey("esign.Certificate", on_delete=models.PROTECT, related_name="+")
+    sealed = models.BinaryField(_("sealed envelope"))
+    outer_signature = models.BinaryField(_("submitter's signature over the envelope"))
+    sha256 = models.CharField(_("SHA-256 of the envelope"), max_length=64)
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField(_("received"))
+    status = FSMField(
+        _("status"), default=BidStatus.SEALED, choices=BidStatus.choices, protected=True
+    )
+    # A retry with the same key returns this bid's receipt instead of making a second bid.
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    request_digest = models.CharField(max_length=64)
+    closed_at = models.DateTimeField(_("replaced, withdrawn or opened"), null=True, blank=True)
+    # The supplier's signed statement withdrawing this envelope (canonical JSON + CMS).
+    withdrawal = models.BinaryField(null=True)
+    withdrawal_signature = models.BinaryField(null=True)
+    # What the opening found; empty before it.
+    amount = models.PositiveBigIntegerField(_("amount"), null=True, blank=True)
+    reserve_picks = models.JSONField(_("reserve price picks"), null=True, blank=True)
+    documents = models.JSONField(_("documents"), null=True, blank=True)
+    signer = models.CharField(_("inner signature's certificate (fingerprint)"), max_length=64)
+    rejection_code = models.CharField(max_length=40, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    class Meta:
+        ordering = ["tender", "lot", "received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "supplier"],
+                condition=models.Q(status="sealed"),
+                name="one_sealed_bid_per_lot",
+            ),
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="bid_idempotency_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["tender", "status"], name="bid_tender_status")]
+        verbose_name = _("bid")
+
+    def __str__(self) -> str:
+        return f"{self.tender.ocid} lot {self.lot.number} {self.sha256[:12]}"
+
+    @transition(field=status, source=BidStatus.SEALED, target=BidStatus.SUPERSEDED)
+    def supersede(self, *, now):
+        self.closed_at = now
+
+    @transition(field=status, source=BidStatus.SEALED, target=BidStatus.WITHDRAWN)
+    def withdraw(self, *, now, statement: bytes, signature: bytes):
+        self.closed_at, self.withdrawal, self.withdrawal_signature = now, statement, signature
+
+    @transition(field=status, source=BidStatus.SEALED, target=BidStatus.OPENED)
+    def open(self, *, now, amount: int, reserve_picks: list, documents: list, signer: str):
+        self.closed_at, self.amount, self.reserve_picks = now, amount, reserve_picks
+        self.documents, self.signer = documents, signer
+
+    @transition(field=status, source=BidStatus.SEALED, target=BidStatus.REJECTED)
+    def reject(self, *, now, code: str, reason: str):
+        self.closed_at, self.rejection_code, self.rejection_reason = now, code, reason
+
+
+class ReceiptKind(models.TextChoices):
+    BID = "bid", _("Bid received")
+    WITHDRAWAL = "withdrawal", _("Withdrawal received")
+
+
+class Receipt(models.Model):
+    """What the platform signs back for a bid or a withdrawal: the envelope's hash and the
+    authoritative time it arrived, signed with the platform's receipts key, with an RFC 3161
+    time-stamp token over the same bytes. A supplier can check it offline."""
+
+    number = models.CharField(_("receipt number"), max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=ReceiptKind.choices)
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="receipts")
+    body = models.BinaryField(_("receipt (canonical JSON)"))
+    signature = models.BinaryField(_("platform signature (CMS, detached)"))
+    timestamp = models.BinaryField(_("RFC 3161 time-stamp token"))
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["issued_at"]
+        constraints = [models.UniqueConstraint(fields=["bid", "kind"], name="one_receipt_per_kind")]
+        verbose_name = _("receipt")
+
+    def __str__(self) -> str:
+        return self.number

@@ -38,7 +38,7 @@ class LoadedAuthority:
     key: object
 
 
-_loaded: dict[tuple[str, int, str], LoadedAuthority] = {}
+_loaded: dict[tuple[str, str], LoadedAuthority] = {}
 
 
 def authority_load(role: str) -> LoadedAuthority:

@@ -101,6 +101,7 @@ def trust_material_forget() -> None:
     """Drop the cached material (new trusted CAs, a new external CRL, tests)."""
     global _material
     _material = None
+    _chain_checks.clear()
 
 
 def validation_context(at: datetime) -> ValidationContext:
@@ -159,6 +160,36 @@ def certificate_check(
     except (PathValidationError, InvalidCertificateError) as error:
         return CertificateCheck(False, _explain(certificate, at, error), certificate)
     return CertificateCheck(True, "", certificate)
+
+
+_chain_checks: dict[str, CertificateCheck] = {}
+_chain_material: _Material | None = None
+CHAIN_CACHE_SIZE = 50_000
+
+
+def certificate_check_cached(certificate: x509.Certificate, *, now: datetime) -> CertificateCheck:
+    """`certificate_check` at `now`, remembered per certificate for as long as the trust
+    material it was made with (at most MATERIAL_SECONDS, never past a CRL's reissue): the
+    path validation costs milliseconds, the bid path cannot pay them on every envelope.
+    The validity period and the platform's own revocation register are read every time."""
+    global _chain_material
+    material = _trust_material(now)
+    if material is not _chain_material or len(_chain_checks) >= CHAIN_CACHE_SIZE:
+        _chain_checks.clear()
+        _chain_material = material
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return CertificateCheck(
+            False,
+            _("The certificate is not valid at that time (expired or not yet valid)."),
+            certificate,
+        )
+    if _revoked_here(certificate, now):
+        return CertificateCheck(False, _("The certificate is revoked."), certificate)
+    key = fingerprint(certificate)
+    check = _chain_checks.get(key)
+    if check is None:
+        check = _chain_checks[key] = certificate_check(certificate, at=now)
+    return check
 
 
 def _explain(certificate: x509.Certificate, at: datetime, error: Exception) -> str:

@@ -1,0 +1,196 @@
+"""Sealed bids over the API: submit, list your own, download a receipt, withdraw.
+
+Envelopes can be 20 MiB, more than the platform's general request limit, so these
+endpoints read their JSON body themselves, up to what a maximal envelope needs in base64.
+"""
+
+import base64
+import binascii
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from procurement.selectors import tenders_public
+
+from . import selectors, submission
+from .envelope import MAX_SEALED_BYTES
+from .exceptions import BidRefused
+from .models import Bid, Receipt
+from .receipts import receipt_bundle
+
+# base64 of the largest envelope, a signature and the JSON around them
+MAX_BODY_BYTES = (MAX_SEALED_BYTES * 4) // 3 + 256 * 1024
+
+
+class SubmissionSerializer(serializers.Serializer):
+    envelope = serializers.CharField(help_text="the sealed envelope (enc || ciphertext), base64")
+    signature = serializers.CharField(
+        help_text="your detached CMS signature over the sealed envelope (DER), base64"
+    )
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    statement = serializers.CharField(
+        help_text="the canonical withdrawal statement for this envelope, base64"
+    )
+    signature = serializers.CharField(help_text="your detached CMS signature over it, base64")
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    receipt = serializers.SerializerMethodField()
+    bundle = serializers.SerializerMethodField(
+        help_text="the receipt bundle to keep (format jangteo-receipt-bundle/1)"
+    )
+
+    class Meta:
+        model = Receipt
+        fields = ["number", "kind", "issued_at", "receipt", "bundle"]
+
+    def get_receipt(self, receipt) -> dict:
+        return json.loads(bytes(receipt.body))
+
+    def get_bundle(self, receipt) -> dict:
+        return json.loads(_bundle(receipt))
+
+
+class BidSerializer(serializers.ModelSerializer):
+    tender = serializers.CharField(source="tender.ocid")
+    lot = serializers.IntegerField(source="lot.number")
+    supplier = serializers.CharField(source="supplier.organisation.code")
+    receipts = ReceiptSerializer(many=True)
+
+    class Meta:
+        model = Bid
+        fields = [
+            "id", "tender", "lot", "supplier", "status", "sha256", "size", "received_at",
+            "closed_at", "receipts",
+        ]  # fmt: skip
+
+
+def _bundle(receipt: Receipt) -> bytes:
+    return receipt_bundle(
+        body=bytes(receipt.body),
+        signature=bytes(receipt.signature),
+        timestamp=bytes(receipt.timestamp),
+    )
+
+
+def _refused(error: BidRefused) -> Response:
+    return Response({"detail": " ".join(error.messages), "code": error.code}, status=error.status)
+
+
+def _json_body(request, serializer_class):
+    """The request's JSON, read here up to MAX_BODY_BYTES; (data, None) or (None, error)."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        return None, Response(
+            {"detail": "The request is larger than a 20 MiB envelope needs.", "code": "size"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    raw = request._request.read(int(length))
+    try:
+        payload = serializer_class(data=json.loads(raw or b"null"))
+    except ValueError:
+        return None, Response({"detail": "Send JSON.", "code": "json"}, status=400)
+    payload.is_valid(raise_exception=True)
+    decoded = {}
+    for name, value in payload.validated_data.items():
+        try:
+            decoded[name] = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return None, Response(
+                {"detail": f"{name} is not base64.", "code": "base64"}, status=400
+            )
+    return decoded, None
+
+
+@extend_schema(
+    request=SubmissionSerializer,
+    responses={200: BidSerializer, 201: BidSerializer},
+    parameters=[
+        OpenApiParameter(
+            "Idempotency-Key",
+            str,
+            OpenApiParameter.HEADER,
+            description="send the same key when you retry: you get the first receipt back",
+        )
+    ],
+)
+@api_view(["POST"])
+@parser_classes([])
+@permission_classes([IsAuthenticated])
+def bid_submit(request, pk: int, lot: int):
+    """Submit a signed, sealed envelope for a lot (docs/bid-envelope.md). 201 with the bid
+    and its receipt; 200 with the same when an Idempotency-Key is retried. 400 malformed or
+    wrongly signed, 403 not yours to submit, 409 outside the bid window or a reused key,
+    413 too large: none of them stores anything."""
+    tender = get_object_or_404(tenders_public(), pk=pk)
+    data, error = _json_body(request, SubmissionSerializer)
+    if error:
+        return error
+    try:
+        accepted = submission.bid_submit(
+            tender=tender,
+            lot_number=lot,
+            sealed=data["envelope"],
+            signature=data["signature"],
+            actor=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+    except BidRefused as refusal:
+        return _refused(refusal)
+    response = Response(
+        BidSerializer(accepted.bid).data,
+        status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED,
+    )
+    if accepted.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@extend_schema(responses={200: BidSerializer(many=True)})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def my_bids(request, pk: int):
+    """Your companies' envelopes for the tender, each with its receipts (replaced and
+    withdrawn ones too). Before the opening nobody sees anyone else's."""
+    tender = get_object_or_404(tenders_public(), pk=pk)
+    bids = selectors.bids_of_bidder(request.user).filter(tender=tender)
+    return Response(BidSerializer(bids, many=True).data)
+
+
+@extend_schema(request=WithdrawalSerializer, responses={200: ReceiptSerializer})
+@api_view(["POST"])
+@parser_classes([])
+@permission_classes([IsAuthenticated])
+def bid_withdraw(request, pk: int):
+    """Withdraw your sealed envelope before the deadline, signing the withdrawal statement
+    (docs/bid-envelope.md); returns the withdrawal receipt."""
+    bid = get_object_or_404(selectors.bids_of_bidder(request.user), pk=pk)
+    data, error = _json_body(request, WithdrawalSerializer)
+    if error:
+        return error
+    try:
+        receipt = submission.bid_withdraw(
+            bid=bid, statement=data["statement"], signature=data["signature"], actor=request.user
+        )
+    except BidRefused as refusal:
+        return _refused(refusal)
+    return Response(ReceiptSerializer(receipt).data)
+
+
+@extend_schema(responses={(200, "application/json"): bytes})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def receipt_download(request, number: str):
+    """One of your receipts as the bundle file to keep and check offline."""
+    receipt = get_object_or_404(selectors.receipts_of_bidder(request.user), number=number)
+    response = HttpResponse(_bundle(receipt), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{receipt.number}.json"'
+    return response

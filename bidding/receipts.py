@@ -1,0 +1,81 @@
+"""Receipts for bids and withdrawals: what the platform signs back, and how anyone checks it.
+
+    body       = canonical JSON (RFC 8785) of the receipt, format "jangteo-receipt/1"
+    signature  = CMS SignedData, detached, over body, by the platform's receipts key
+                 (ECDSA P-256, certificate and its issuing CA embedded)
+    timestamp  = RFC 3161 time-stamp token over SHA-256(body)
+
+A receipt is issued in the transaction that stores the envelope: a supplier holding one
+holds proof that the platform has the envelope with that hash, received at that time.
+The downloadable bundle is JSON carrying the three parts (base64); docs/bid-envelope.md
+shows how to check it offline with openssl.
+"""
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+from esign.authority import authority_certificate, authority_load
+from esign.models import AuthorityRole
+from esign.timestamps import timestamp_token
+
+from .envelope import canonical_json
+
+FORMAT = "jangteo-receipt/1"
+BUNDLE_FORMAT = "jangteo-receipt-bundle/1"
+
+
+@dataclass(frozen=True)
+class SignedReceipt:
+    number: str
+    body: bytes
+    signature: bytes
+    timestamp: bytes
+
+
+def receipt_number() -> str:
+    """Random, so issuing one takes no shared counter on the hot path."""
+    return f"JR-{secrets.token_hex(8).upper()}"
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def receipt_sign(content: dict) -> SignedReceipt:
+    """Sign a receipt's content (which must carry its `receipt` number) and time-stamp it."""
+    body = canonical_json({"format": FORMAT, **content})
+    receipts = authority_load(AuthorityRole.RECEIPTS)
+    signature = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(body)
+        .add_signer(receipts.certificate, receipts.key, hashes.SHA256())
+        .add_certificate(authority_certificate(AuthorityRole.ISSUING))
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
+    )
+    token = timestamp_token(hashlib.sha256(body).digest())
+    return SignedReceipt(content["receipt"], body, signature, token)
+
+
+def receipt_bundle(*, body: bytes, signature: bytes, timestamp: bytes) -> bytes:
+    """The file a supplier downloads and keeps."""
+    return json.dumps(
+        {
+            "format": BUNDLE_FORMAT,
+            "receipt": json.loads(body),
+            "body": base64.b64encode(body).decode(),
+            "signature": base64.b64encode(signature).decode(),
+            "timestamp": base64.b64encode(timestamp).decode(),
+        },
+        indent=2,
+        ensure_ascii=False,
+    ).encode()

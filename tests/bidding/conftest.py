@@ -1,0 +1,1 @@
+from .sealing import bidders, in_bidding  # noqa: F401 - fixtures for the bidding tests

@@ -1,0 +1,282 @@
+"""Submitting sealed bids: who may, until when, what a receipt proves, and that every
+refusal changes nothing."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+
+from bidding.envelope import MAX_SEALED_BYTES
+from bidding.exceptions import (
+    BidForbidden,
+    BidRefused,
+    BidTooLate,
+    EnvelopeTooLarge,
+    IdempotencyConflict,
+)
+from bidding.models import Bid, BidStatus, Receipt
+from bidding.submission import bid_submit, bid_withdraw, withdrawal_statement
+from core.models import AuditEvent
+from esign.models import RevocationReason
+from esign.services import certificate_revoke
+from esign.timestamps import timestamp_verify
+from esign.validation import cms_verify_detached
+from suppliers.models import Supplier
+
+from .sealing import bidder_make
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(tender, bidder, *, lot=1, key="", **kw):
+    sealed, signature = bidder.envelope(tender, lot=lot, **kw)
+    return bid_submit(
+        tender=tender,
+        lot_number=lot,
+        sealed=sealed,
+        signature=signature,
+        actor=bidder.user,
+        idempotency_key=key,
+    )
+
+
+def nothing_stored():
+    return not Bid.objects.exists() and not Receipt.objects.exists()
+
+
+def test_a_registered_bidder_gets_a_signed_time_stamped_receipt(in_bidding, bidders):
+    accepted = submit(in_bidding, bidders[0])
+    bid, receipt = accepted.bid, accepted.receipt
+    assert bid.status == BidStatus.SEALED
+    assert bid.received_at == in_bidding.bid_open_at + timedelta(hours=1)
+    body = bytes(receipt.body)
+    content = json.loads(body)
+    assert content["format"] == "jangteo-receipt/1"
+    assert content["kind"] == "bid"
+    assert content["tender"] == in_bidding.ocid
+    assert content["supplier"] == bidders[0].brn
+    assert content["envelope_sha256"] == hashlib.sha256(bytes(bid.sealed)).hexdigest()
+    assert content["received_at"].endswith("Z")
+    assert content["replaces"] is None
+    assert cms_verify_detached(bytes(receipt.signature), body).valid
+    stamp = timestamp_verify(bytes(receipt.timestamp), hashlib.sha256(body).digest())
+    assert stamp.valid
+    event = AuditEvent.objects.get(kind="bid.submitted")
+    assert event.stream == f"sealed:{in_bidding.ocid}"
+    assert event.data["receipt"] == receipt.number
+
+
+def test_the_database_holds_no_amount_before_the_opening(in_bidding, bidders):
+    accepted = submit(in_bidding, bidders[0], amount=87_654_321)
+    row = Bid.objects.filter(pk=accepted.bid.pk).values().get()
+    assert row["amount"] is None
+    assert b"87654321" not in bytes(row["sealed"])
+    assert "87654321" not in str(row)
+
+
+def test_a_newer_envelope_replaces_the_earlier_one(in_bidding, bidders):
+    first = submit(in_bidding, bidders[0], amount=99_000_000)
+    in_bidding.travel.shift(timedelta(minutes=5))
+    second = submit(in_bidding, bidders[0], amount=98_000_000)
+    first.bid.refresh_from_db()
+    assert first.bid.status == BidStatus.SUPERSEDED
+    assert second.bid.status == BidStatus.SEALED
+    assert json.loads(bytes(second.receipt.body))["replaces"] == first.receipt.number
+    # another lot and another supplier are separate envelopes
+    submit(in_bidding, bidders[0], lot=2)
+    submit(in_bidding, bidders[1])
+    assert Bid.objects.filter(status=BidStatus.SEALED).count() == 3
+
+
+def test_a_retry_with_the_same_key_returns_the_same_receipt(in_bidding, bidders):
+    sealed, signature = bidders[0].envelope(in_bidding)
+    args = {
+        "tender": in_bidding,
+        "lot_number": 1,
+        "sealed": sealed,
+        "signature": signature,
+        "actor": bidders[0].user,
+        "idempotency_key": "retry-1",
+    }
+    first = bid_submit(**args)
+    again = bid_submit(**args)
+    assert again.replayed
+    assert again.receipt.number == first.receipt.number
+    assert Bid.objects.count() == 1
+    other_sealed, other_signature = bidders[0].envelope(in_bidding, amount=1_000)
+    with pytest.raises(IdempotencyConflict):
+        bid_submit(**{**args, "sealed": other_sealed, "signature": other_signature})
+    assert Bid.objects.count() == 1
+
+
+def test_a_bid_just_before_the_deadline_is_accepted_and_at_it_refused(in_bidding, bidders):
+    in_bidding.travel.move_to(in_bidding.bid_close_at - timedelta(microseconds=1))
+    submit(in_bidding, bidders[0])
+    in_bidding.travel.move_to(in_bidding.bid_close_at)
+    with pytest.raises(BidTooLate) as refused:
+        submit(in_bidding, bidders[1])
+    assert refused.value.code == "deadline"
+    assert Bid.objects.count() == 1
+
+
+def test_no_bid_before_bidding_opens(in_bidding, bidders):
+    in_bidding.travel.move_to(in_bidding.bid_open_at - timedelta(seconds=1))
+    with pytest.raises(BidTooLate) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "not_open"
+    assert nothing_stored()
+
+
+def test_an_unregistered_company_is_refused(in_bidding, bidders, bidder_a, company_b):
+    from bidding.models import TenderRegistration
+
+    TenderRegistration.objects.filter(supplier=bidders[1].supplier).delete()
+    with pytest.raises(BidForbidden) as refused:
+        submit(in_bidding, bidders[1])
+    assert refused.value.code == "not_registered"
+    assert nothing_stored()
+
+
+def test_an_envelope_signed_by_someone_else_is_refused(in_bidding, bidders):
+    sealed, _signature = bidders[0].envelope(in_bidding)
+    with pytest.raises(BidForbidden) as refused:
+        bid_submit(
+            tender=in_bidding,
+            lot_number=1,
+            sealed=sealed,
+            signature=bidders[1].sign(sealed),
+            actor=bidders[0].user,
+        )
+    assert refused.value.code == "certificate_not_yours"
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("mangle", "code"),
+    [
+        (lambda sealed, signature: (sealed + b"x", signature), "signature_mismatch"),
+        (lambda sealed, signature: (sealed, signature[:-3]), "signature"),
+        (lambda sealed, signature: (sealed, b"not a signature"), "signature"),
+        (lambda sealed, signature: (b"short", signature), "envelope"),
+    ],
+)
+def test_a_malformed_or_tampered_submission_is_refused(in_bidding, bidders, mangle, code):
+    sealed, signature = mangle(*bidders[0].envelope(in_bidding))
+    with pytest.raises(BidRefused) as refused:
+        bid_submit(
+            tender=in_bidding, lot_number=1, sealed=sealed, signature=signature,
+            actor=bidders[0].user,
+        )  # fmt: skip
+    assert refused.value.code == code
+    assert nothing_stored()
+
+
+def test_an_oversized_envelope_is_refused_before_anything_else(in_bidding, bidders):
+    with pytest.raises(EnvelopeTooLarge):
+        bid_submit(
+            tender=in_bidding,
+            lot_number=1,
+            sealed=b"x" * (MAX_SEALED_BYTES + 1),
+            signature=b"",
+            actor=bidders[0].user,
+        )
+    assert nothing_stored()
+
+
+def test_a_revoked_certificate_cannot_bid(in_bidding, bidders):
+    from esign.models import Certificate
+
+    record = Certificate.objects.get(holder=bidders[0].user)
+    certificate_revoke(
+        certificate=record, actor=bidders[0].user, reason=RevocationReason.KEY_COMPROMISE
+    )
+    with pytest.raises(BidRefused) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "certificate_status"
+    assert nothing_stored()
+
+
+def test_a_suspended_supplier_cannot_bid(in_bidding, bidders):
+    Supplier.objects.filter(pk=bidders[0].supplier.pk).update(
+        status="suspended", suspension_reason="담합", suspended_until=None
+    )
+    with pytest.raises(BidForbidden) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "supplier"
+    assert nothing_stored()
+
+
+def test_a_person_who_no_longer_bids_for_the_company_is_refused(in_bidding, bidders):
+    from accounts.models import Membership
+
+    # their certificate is still active (as if revocation were missed): the role decides
+    Membership.objects.filter(user=bidders[0].user).delete()
+    with pytest.raises(BidForbidden) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "not_a_bidder"
+
+
+def test_an_unknown_lot_is_refused(in_bidding, bidders):
+    with pytest.raises(BidRefused) as refused:
+        submit(in_bidding, bidders[0], lot=7)
+    assert refused.value.code == "lot"
+
+
+def test_a_bidder_withdraws_with_a_signed_statement_and_may_bid_again(in_bidding, bidders):
+    accepted = submit(in_bidding, bidders[0])
+    statement = withdrawal_statement(
+        tender=in_bidding.ocid, lot=1, supplier=bidders[0].brn, envelope_sha256=accepted.bid.sha256
+    )
+    receipt = bid_withdraw(
+        bid=accepted.bid, statement=statement, signature=bidders[0].sign(statement),
+        actor=bidders[0].user,
+    )  # fmt: skip
+    accepted.bid.refresh_from_db()
+    assert accepted.bid.status == BidStatus.WITHDRAWN
+    content = json.loads(bytes(receipt.body))
+    assert content["kind"] == "withdrawal"
+    assert content["withdraws"] == accepted.receipt.number
+    assert cms_verify_detached(bytes(receipt.signature), bytes(receipt.body)).valid
+    again = bid_withdraw(
+        bid=accepted.bid, statement=statement, signature=bidders[0].sign(statement),
+        actor=bidders[0].user,
+    )  # fmt: skip
+    assert again.number == receipt.number
+    submit(in_bidding, bidders[0])
+    assert Bid.objects.filter(status=BidStatus.SEALED).count() == 1
+
+
+def test_a_withdrawal_must_be_the_bidders_and_name_the_envelope(in_bidding, bidders):
+    accepted = submit(in_bidding, bidders[0])
+    wrong = withdrawal_statement(
+        tender=in_bidding.ocid, lot=2, supplier=bidders[0].brn, envelope_sha256=accepted.bid.sha256
+    )
+    with pytest.raises(BidRefused) as refused:
+        bid_withdraw(
+            bid=accepted.bid, statement=wrong, signature=bidders[0].sign(wrong),
+            actor=bidders[0].user,
+        )  # fmt: skip
+    assert refused.value.code == "statement"
+    statement = withdrawal_statement(
+        tender=in_bidding.ocid, lot=1, supplier=bidders[0].brn, envelope_sha256=accepted.bid.sha256
+    )
+    with pytest.raises(BidForbidden):
+        bid_withdraw(
+            bid=accepted.bid, statement=statement, signature=bidders[1].sign(statement),
+            actor=bidders[1].user,
+        )  # fmt: skip
+    in_bidding.travel.move_to(in_bidding.bid_close_at)
+    with pytest.raises(BidTooLate):
+        bid_withdraw(
+            bid=accepted.bid, statement=statement, signature=bidders[0].sign(statement),
+            actor=bidders[0].user,
+        )  # fmt: skip
+    accepted.bid.refresh_from_db()
+    assert accepted.bid.status == BidStatus.SEALED
+
+
+def test_a_second_certificate_of_the_same_person_also_bids(in_bidding, bidders):
+    again = bidder_make(bidders[0].user, bidders[0].supplier)
+    accepted = submit(in_bidding, again)
+    assert accepted.bid.certificate.holder == bidders[0].user
