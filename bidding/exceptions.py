@@ -37,3 +37,8 @@ class IdempotencyConflict(BidRefused):
 
 class EnvelopeTooLarge(BidRefused):
     status = 413
+
+
+class ShareRefused(ValidationError):
+    """An opening share the platform does not count; `code` says why (the attempt is
+    audited all the same)."""

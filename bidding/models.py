@@ -72,6 +72,10 @@ class OpeningKey(models.Model):
     created_at = models.DateTimeField()
     private_key = models.BinaryField(_("private key, published after opening"), null=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    # One runner opens the envelopes at a time: it holds this lease and renews it per batch;
+    # a runner that died leaves it to expire and the next one resumes where it stopped.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(_("opening completed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opening key")

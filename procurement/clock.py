@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
 from core import clock
 from core.audit import audit_record, tender_stream
@@ -82,6 +83,17 @@ def platform_housekeeping() -> dict[str, int]:
     }
 
 
+def clock_jobs_run() -> None:
+    """The time-driven work of other apps (settings.CLOCK_JOBS), e.g. resuming openings
+    whose key was rebuilt: each runs every tick and must be cheap when there is nothing
+    to do."""
+    for path in settings.CLOCK_JOBS:
+        try:
+            import_string(path)()
+        except Exception:
+            log.exception("clock job %s failed", path)
+
+
 def clock_tick(limit: int = 1000) -> list[Moved]:
     """Move every tender whose time has come, one transaction each; return what moved."""
     now = clock.now()
@@ -106,6 +118,7 @@ class ClockRunner:
     def step(self) -> list[Moved]:
         try:
             moved = clock_tick()
+            clock_jobs_run()
             if time.monotonic() >= self.housekeeping_due:
                 self.housekeeping_due = time.monotonic() + settings.HOUSEKEEPING_SECONDS
                 platform_housekeeping()

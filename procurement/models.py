@@ -269,6 +269,15 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
+        source=TenderStatus.OPENING,
+        target=TenderStatus.EVALUATION,
+        permission=_is_clock,
+    )
+    def opening_complete(self):
+        """Every envelope is opened or rejected and the results are public."""
+
+    @transition(
+        field=status,
         source=CANCELLABLE,
         target=TenderStatus.CANCELLED,
         permission=_is_buyer_officer,

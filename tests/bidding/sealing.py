@@ -43,9 +43,9 @@ class Bidder:
             **kw,
         }
         documents = fields.pop("documents", [])
+        seal_to = fields.pop("seal_to", None) or (tender.ocid, lot, self.brn)
         bid = envelope.bid_json(**fields, documents=documents)
         contents = envelope.contents_pack(bid, self.sign(bid), documents)
-        seal_to = fields.pop("seal_to", None) or (tender.ocid, lot, self.brn)
         sealed = envelope.seal(
             contents,
             X25519PublicKey.from_public_bytes(bytes.fromhex(tender.opening_public_key)),
