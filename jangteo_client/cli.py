@@ -10,13 +10,12 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from . import officer
-from .common import Api, ClientError, _passphrase
+from . import bidding, officer
+from .common import IDENTITY, Api, ClientError, _detached, _identity, _passphrase
 
-IDENTITY = "identity.p12"
 PENDING_KEY = "pending-key.pem"
 REQUEST = "request.csr"
 
@@ -118,19 +117,6 @@ def import_p12(args) -> int:
     return 0
 
 
-def _detached(key, certificate, content: bytes) -> bytes:
-    """Detached CMS SignedData, DER, SHA-256, the signer's certificate embedded."""
-    return (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(content)
-        .add_signer(certificate, key, hashes.SHA256())
-        .sign(
-            serialization.Encoding.DER,
-            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
-        )
-    )
-
-
 def _store_identity(home: Path, key, issued: dict, passphrase: bytes) -> None:
     certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
     if certificate.public_key().public_numbers() != key.public_key().public_numbers():
@@ -142,19 +128,6 @@ def _store_identity(home: Path, key, issued: dict, passphrase: bytes) -> None:
         )
     )
     os.chmod(home / IDENTITY, 0o600)
-
-
-def _identity(args):
-    path = Path(args.home) / IDENTITY
-    if not path.exists():
-        raise ClientError(f"no identity in {path}: run `jangteo-client enroll` first")
-    try:
-        key, certificate, chain = pkcs12.load_key_and_certificates(
-            path.read_bytes(), _passphrase(args)
-        )
-    except ValueError:
-        raise ClientError("wrong passphrase, or the file is damaged") from None
-    return key, certificate, chain
 
 
 def sign(args) -> int:
@@ -243,7 +216,7 @@ def parser() -> argparse.ArgumentParser:
             "privilege_withdrawn",
         ],
     )
-    root.set_defaults(extra=officer.add_commands(commands))
+    root.set_defaults(extra={**officer.add_commands(commands), **bidding.add_commands(commands)})
     return root
 
 

@@ -108,7 +108,7 @@ def test_a_wrong_passphrase_opens_nothing(run_client, tmp_path, pki, supplier_a)
 def test_a_refusal_is_told_plainly(run_client, pki, supplier_a):
     result = run_client("enroll", "--organisation", "2148712348")
     assert result.returncode == 2
-    assert "refused (400)" in result.stderr
+    assert "refused (400, organisation)" in result.stderr
     assert not Certificate.objects.exists()
 
 
