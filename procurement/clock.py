@@ -109,16 +109,20 @@ def clock_tick(limit: int = 1000) -> list[Moved]:
 
 class ClockRunner:
     """One running clock instance (a `run_clock` process, or the loop inside `serve`): each
-    step moves due tenders and, about once a minute, does the housekeeping. A failed step
+    step moves due tenders, runs the clock jobs (unless `jobs=False`: `serve` runs them on a
+    thread of their own, so a long opening never holds up requests), and, about once a
+    minute, does the housekeeping. A failed step
     is logged and the next one goes on: one bad tick must not stop the clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, jobs: bool = True) -> None:
         self.housekeeping_due = 0.0
+        self.jobs = jobs
 
     def step(self) -> list[Moved]:
         try:
             moved = clock_tick()
-            clock_jobs_run()
+            if self.jobs:
+                clock_jobs_run()
             if time.monotonic() >= self.housekeeping_due:
                 self.housekeeping_due = time.monotonic() + settings.HOUSEKEEPING_SECONDS
                 platform_housekeeping()

@@ -4,14 +4,23 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from procurement.clock import ClockRunner
+from procurement.clock import ClockRunner, clock_jobs_run
 
 
 async def clock_loop(interval: float) -> None:
     # On the server's own loop, so the clock's pushes reach the in-memory channel layer.
-    step = database_sync_to_async(ClockRunner().step)
+    step = database_sync_to_async(ClockRunner(jobs=False).step)
     while True:
         await step()
+        await asyncio.sleep(interval)
+
+
+async def jobs_loop(interval: float) -> None:
+    # The clock's jobs (opening envelopes) may run for seconds: not on the thread the
+    # requests' synchronous code shares.
+    run = database_sync_to_async(clock_jobs_run, thread_sensitive=False)
+    while True:
+        await run()
         await asyncio.sleep(interval)
 
 
@@ -37,6 +46,7 @@ class Command(BaseCommand):
         def ready():
             if settings.CLOCK_MODE == "inprocess":
                 loop.create_task(clock_loop(settings.CLOCK_INTERVAL_SECONDS))
+                loop.create_task(jobs_loop(settings.CLOCK_INTERVAL_SECONDS))
             self.stdout.write(
                 f"Jangteo is serving at http://{host}:{port}/ (clock: {settings.CLOCK_MODE})"
             )
