@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench-fanout clean
+.PHONY: help run test lint bench-fanout bench-storm clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ lint: $(TEST_STAMP) ## Lint, format check and missing-migration check
 
 bench-fanout: $(TEST_STAMP) ## Live fan-out benchmark (N watchers of one tender)
 	$(BIN)/python bench/fanout.py
+
+bench-storm: $(TEST_STAMP) ## Deadline storm: 500 suppliers bid over HTTP against PostgreSQL (DATABASE_URL names the server)
+	$(BIN)/python bench/deadline_storm.py
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var

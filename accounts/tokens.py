@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,8 @@ from rest_framework import authentication, exceptions
 from core.audit import PLATFORM_STREAM, audit_record
 
 from .models import ApiToken
+
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -63,7 +66,11 @@ def api_token_user(token: str):
     )
     if row is None or not row.user.is_active:
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # To the minute: a write on every call would cost a commit per request (and queue
+    # a busy system's requests behind each other's row lock).
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
 
 

@@ -63,7 +63,11 @@ class BidSerializer(serializers.ModelSerializer):
     tender = serializers.CharField(source="tender.ocid")
     lot = serializers.IntegerField(source="lot.number")
     supplier = serializers.CharField(source="supplier.organisation.code")
-    receipts = ReceiptSerializer(many=True)
+    receipts = serializers.SerializerMethodField()
+
+    def get_receipts(self, bid) -> list[dict]:
+        receipts = self.context.get("receipts") or bid.receipts.all()
+        return ReceiptSerializer(receipts, many=True).data
 
     class Meta:
         model = Bid
@@ -145,9 +149,14 @@ def bid_submit(request, pk: int, lot: int):
         )
     except BidRefused as refusal:
         return _refused(refusal)
+    if accepted.replayed:
+        data = BidSerializer(accepted.bid).data
+    else:  # the one receipt is at hand: no query for it
+        data = {
+            **BidSerializer(accepted.bid, context={"receipts": [accepted.receipt]}).data,
+        }
     response = Response(
-        BidSerializer(accepted.bid).data,
-        status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED,
+        data, status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
     )
     if accepted.replayed:
         response["Idempotent-Replayed"] = "true"

@@ -178,7 +178,7 @@ class Bid(ConcurrentTransitionMixin, models.Model):
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     class Meta:
-        ordering = ["tender", "lot", "received_at"]
+        ordering = ["received_at", "id"]  # no join: locking a bid must not lock its lot
         constraints = [
             models.UniqueConstraint(
                 fields=["lot", "supplier"],

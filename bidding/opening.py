@@ -250,7 +250,7 @@ def _bidding_close(tender: Tender) -> None:
 def _reserve_prices_reveal(tender: Tender, private_key) -> None:
     with transaction.atomic():
         for prices in (
-            ReservePriceSet.objects.select_for_update()
+            ReservePriceSet.objects.select_for_update(of=("self",))
             .filter(lot__tender=tender, revealed__isnull=True)
             .select_related("lot")
         ):
@@ -275,7 +275,7 @@ def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
     """Open up to BATCH sealed envelopes in one transaction; False when none was left."""
     with transaction.atomic():
         batch = list(
-            Bid.objects.select_for_update()
+            Bid.objects.select_for_update(of=("self",))
             .filter(tender=tender, status=BidStatus.SEALED)
             .select_related("lot", "supplier__organisation")
             # newest first: see CertificateChecks

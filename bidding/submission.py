@@ -13,10 +13,10 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.permissions import has_role
 from core import clock
 from core.audit import audit_record, sealed_stream
 from esign.authority import fingerprint
@@ -78,17 +78,24 @@ def _signer_certificate(*, signature: bytes, content: bytes, actor, now) -> Cert
             % {"status": record.get_status_display().lower()},
             code="certificate_status",
         )
-    check = certificate_check_cached(signer.certificate, now=now)
+    # The register's status was read just above: no need to read it again.
+    check = certificate_check_cached(signer.certificate, now=now, register_read=True)
     if not check.trusted:
         raise BidRefused(check.reason, code="certificate_untrusted")
     return record
 
 
 def _supplier_of(record: Certificate, actor) -> Supplier:
-    supplier = Supplier.objects.filter(organisation=record.organisation).first()
-    if supplier is None or not has_role(
-        actor, record.organisation_id, Role.BIDDER, Role.SUPPLIER_ADMIN
-    ):
+    supplier = (
+        Supplier.objects.filter(
+            organisation=record.organisation,
+            organisation__memberships__user=actor,
+            organisation__memberships__role__in=[Role.BIDDER, Role.SUPPLIER_ADMIN],
+        )
+        .select_related("organisation")
+        .first()
+    )
+    if supplier is None:
         raise BidForbidden(
             _("You do not bid for a supplier with this certificate."), code="not_a_bidder"
         )
@@ -197,9 +204,13 @@ def bid_submit(
 def _store(
     *, tender, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
 ):
+    # One query: the registration locked, the tender and supplier read fresh with it.
     registration = (
-        TenderRegistration.objects.select_for_update().filter(tender=tender, supplier=supplier)
-    ).first()
+        TenderRegistration.objects.select_for_update(of=("self",))
+        .select_related("tender", "supplier__organisation")
+        .filter(tender=tender, supplier=supplier)
+        .first()
+    )
     if registration is None:
         raise BidForbidden(
             _("%(company)s is not registered for this tender.")
@@ -209,21 +220,25 @@ def _store(
     if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
         return replay  # the first request committed while this one waited for the lock
     _lot_share_lock(lot)
-    tender = Tender.objects.get(pk=tender.pk)
+    tender, supplier = registration.tender, registration.supplier
     now = clock.now()
     _window_check(tender, now)
-    supplier = Supplier.objects.get(pk=supplier.pk)
     refusals = supplier_refusals(supplier, categories=list(tender.categories.all()), now=now)
     if refusals:
         raise BidForbidden(" ".join(refusals), code="supplier")
     previous = (
-        Bid.objects.select_for_update()
+        Bid.objects.select_for_update(of=("self",))
         .filter(lot=lot, supplier=supplier, status=BidStatus.SEALED)
+        .annotate(
+            receipt_number=Subquery(
+                Receipt.objects.filter(bid=OuterRef("pk"), kind=ReceiptKind.BID).values("number")
+            )
+        )
         .first()
     )
     replaces = None
     if previous is not None:
-        replaces = previous.receipts.get(kind=ReceiptKind.BID).number
+        replaces = previous.receipt_number
         previous.supersede(now=now)
         previous.save(update_fields=["status", "closed_at"])
     envelope_sha256 = hashlib.sha256(sealed).hexdigest()
@@ -328,7 +343,11 @@ def bid_withdraw(*, bid: Bid, statement: bytes, signature: bytes, actor) -> Rece
         TenderRegistration.objects.select_for_update().filter(
             tender_id=bid.tender_id, supplier_id=bid.supplier_id
         ).first()
-        bid = Bid.objects.select_for_update().select_related("tender", "lot").get(pk=bid.pk)
+        bid = (
+            Bid.objects.select_for_update(of=("self",))
+            .select_related("tender", "lot")
+            .get(pk=bid.pk)
+        )
         if bid.status == BidStatus.WITHDRAWN and bytes(bid.withdrawal) == statement:
             return bid.receipts.get(kind=ReceiptKind.WITHDRAWAL)
         if bid.status != BidStatus.SEALED:

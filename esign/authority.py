@@ -45,12 +45,13 @@ def authority_load(role: str) -> LoadedAuthority:
     """The authority's certificate and decrypted key. Decrypting takes a tenth of a second
     (the passphrase is stretched on purpose), too slow for every receipt: a process keeps
     what it decrypted, keyed by the stored row, so a replaced key is read afresh."""
-    row = Authority.objects.values_list("pk", "certificate_pem", "encrypted_key_pem").get(role=role)
-    cache_key = (role, row[0], hashlib.sha256(row[2].encode()).hexdigest())
+    row = Authority.objects.values_list("certificate_pem", "encrypted_key_pem").get(role=role)
+    # Keyed by content, not row id: the same key restored into a new row is the same key.
+    cache_key = (role, hashlib.sha256("".join(row).encode()).hexdigest())
     loaded = _loaded.get(cache_key)
     if loaded is None:
         loaded = LoadedAuthority(
-            role, x509.load_pem_x509_certificate(row[1].encode()), key_decrypt(row[2])
+            role, x509.load_pem_x509_certificate(row[0].encode()), key_decrypt(row[1])
         )
         for stale in [key for key in _loaded if key[0] == role]:
             del _loaded[stale]  # only the current key of each role stays in memory

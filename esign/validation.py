@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from django.utils.translation import gettext as _
 from pyhanko.sign.validation import async_validate_detached_cms
@@ -69,6 +70,7 @@ class _Material:
     roots: tuple[asn1_x509.Certificate, ...]
     intermediates: tuple[asn1_x509.Certificate, ...]
     crls: tuple[bytes, ...]
+    issuing: x509.Certificate  # the platform's issuing CA, for the fast path
 
 
 _material: _Material | None = None
@@ -83,6 +85,7 @@ def _trust_material(now: datetime) -> _Material:
     if cached is not None and cached.loaded_at <= now < cached.good_until:
         return cached
     crls = (crl_current(AuthorityRole.ISSUING, now=now), crl_current(AuthorityRole.ROOT, now=now))
+    issuing = authority_certificate(AuthorityRole.ISSUING)
     due = min(x509.load_der_x509_crl(der).next_update_utc for der in crls) - timedelta(hours=1)
     _material = _Material(
         loaded_at=now,
@@ -91,8 +94,9 @@ def _trust_material(now: datetime) -> _Material:
             _to_asn1(authority_certificate(AuthorityRole.ROOT)),
             *(_to_asn1(ca) for ca in trusted_external_cas()),
         ),
-        intermediates=(_to_asn1(authority_certificate(AuthorityRole.ISSUING)),),
+        intermediates=(_to_asn1(issuing),),
         crls=(*crls, *external_crls_der()),
+        issuing=issuing,
     )
     return _material
 
@@ -167,11 +171,14 @@ _chain_material: _Material | None = None
 CHAIN_CACHE_SIZE = 50_000
 
 
-def certificate_check_cached(certificate: x509.Certificate, *, now: datetime) -> CertificateCheck:
+def certificate_check_cached(
+    certificate: x509.Certificate, *, now: datetime, register_read: bool = False
+) -> CertificateCheck:
     """`certificate_check` at `now`, remembered per certificate for as long as the trust
     material it was made with (at most MATERIAL_SECONDS, never past a CRL's reissue): the
     path validation costs milliseconds, the bid path cannot pay them on every envelope.
-    The validity period and the platform's own revocation register are read every time."""
+    The validity period and the platform's own revocation register are read every time
+    (`register_read`: the caller has just read the certificate's status there itself)."""
     global _chain_material
     material = _trust_material(now)
     if material is not _chain_material or len(_chain_checks) >= CHAIN_CACHE_SIZE:
@@ -183,13 +190,39 @@ def certificate_check_cached(certificate: x509.Certificate, *, now: datetime) ->
             _("The certificate is not valid at that time (expired or not yet valid)."),
             certificate,
         )
-    if _revoked_here(certificate, now):
+    if not register_read and _revoked_here(certificate, now):
         return CertificateCheck(False, _("The certificate is revoked."), certificate)
     key = fingerprint(certificate)
     check = _chain_checks.get(key)
     if check is None:
-        check = _chain_checks[key] = certificate_check(certificate, at=now)
+        check = _chain_checks[key] = (
+            _issued_here_check(certificate, material, now) if register_read else None
+        ) or certificate_check(certificate, at=now)
     return check
+
+
+def _issued_here_check(
+    certificate: x509.Certificate, material: _Material, now: datetime
+) -> CertificateCheck | None:
+    """A certificate of the platform's own issuing CA, checked without path building: the
+    CA's signature on it, both validity periods, the key usage. Its revocation is the
+    register's status, which the caller has read (the platform's CRL is made from it).
+    None when the certificate is not the platform's: the full validation decides."""
+    issuing = material.issuing
+    if certificate.issuer != issuing.subject:
+        return None
+    try:
+        certificate.verify_directly_issued_by(issuing)
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except (ValueError, TypeError, x509.ExtensionNotFound, InvalidSignature):
+        return None
+    if not issuing.not_valid_before_utc <= now <= issuing.not_valid_after_utc:
+        return None
+    if not usage.digital_signature:
+        return CertificateCheck(
+            False, _("The certificate cannot be trusted for signing."), certificate
+        )
+    return CertificateCheck(True, "", certificate)
 
 
 def _explain(certificate: x509.Certificate, at: datetime, error: Exception) -> str:

@@ -280,3 +280,29 @@ def test_a_second_certificate_of_the_same_person_also_bids(in_bidding, bidders):
     again = bidder_make(bidders[0].user, bidders[0].supplier)
     accepted = submit(in_bidding, again)
     assert accepted.bid.certificate.holder == bidders[0].user
+
+
+def test_a_forged_certificate_naming_the_platform_ca_is_not_trusted(pki):
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from esign.authority import authority_certificate
+    from esign.validation import certificate_check_cached
+
+    issuing = authority_certificate("issuing")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name.from_rfc4514_string("CN=Mallory"))
+        .issuer_name(issuing.subject)  # claims the platform CA, signed by another key
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    assert not certificate_check_cached(forged, now=now, register_read=True).trusted
