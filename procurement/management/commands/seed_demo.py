@@ -256,9 +256,10 @@ class Command(BaseCommand):
                 )
             ],
             categories=["G-FURN"],
-            minutes=(1, 2, 2, 6, 7),
-            description="Bidding opens in about two minutes and closes about four minutes "
-            "later: watch the board and this page change by themselves.",
+            minutes=(1, 10, 2, 20, 21),
+            description="Bidding opens in about two minutes and closes about eighteen minutes "
+            "later: register nuri, bid with jangteo-client, and open it with opener1 and "
+            "opener2 (see the README).",
         )
         soon = tender(
             "공공데이터 포털 유지관리 용역",
