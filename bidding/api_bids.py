@@ -149,14 +149,11 @@ def bid_submit(request, pk: int, lot: int):
         )
     except BidRefused as refusal:
         return _refused(refusal)
-    if accepted.replayed:
-        data = BidSerializer(accepted.bid).data
-    else:  # the one receipt is at hand: no query for it
-        data = {
-            **BidSerializer(accepted.bid, context={"receipts": [accepted.receipt]}).data,
-        }
+    # A new bid has exactly the one receipt at hand: no query for it.
+    context = {} if accepted.replayed else {"receipts": [accepted.receipt]}
     response = Response(
-        data, status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
+        BidSerializer(accepted.bid, context=context).data,
+        status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED,
     )
     if accepted.replayed:
         response["Idempotent-Replayed"] = "true"

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 FORMAT = "jangteo-bid/1"
+WITHDRAWAL_FORMAT = "jangteo-withdrawal/1"
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 ENC_LENGTH = 32  # X25519 public key of the sender's ephemeral key
 TAG_LENGTH = 16
@@ -318,3 +319,20 @@ def unseal(sealed: bytes, private_key: X25519PrivateKey, info: bytes) -> bytes:
             "the envelope does not open with this key for this tender, lot and supplier",
             "unseal",
         ) from error
+
+
+# --- withdrawal -----------------------------------------------------------------------------
+
+
+def withdrawal_statement(*, tender: str, lot: int, supplier: str, envelope_sha256: str) -> bytes:
+    """What a bidder signs to withdraw an envelope: canonical JSON naming exactly it."""
+    return canonical_json(
+        {
+            "format": WITHDRAWAL_FORMAT,
+            "purpose": "jangteo-bid-withdrawal",
+            "tender": tender,
+            "lot": lot,
+            "supplier": supplier,
+            "envelope_sha256": envelope_sha256,
+        }
+    )

@@ -27,7 +27,7 @@ from procurement.models import Lot, Tender, TenderStatus
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_refusals
 
-from .envelope import ENC_LENGTH, MAX_SEALED_BYTES, TAG_LENGTH, canonical_json
+from .envelope import ENC_LENGTH, MAX_SEALED_BYTES, TAG_LENGTH, withdrawal_statement
 from .exceptions import (
     BidForbidden,
     BidRefused,
@@ -39,7 +39,6 @@ from .models import Bid, BidStatus, Receipt, ReceiptKind, TenderRegistration
 from .receipts import receipt_number, receipt_sign, utc_text
 
 MAX_IDEMPOTENCY_KEY = 200
-WITHDRAWAL_FORMAT = "jangteo-withdrawal/1"
 
 
 @dataclass(frozen=True)
@@ -303,20 +302,6 @@ def _receipt_store(bid: Bid, kind: str, signed, now) -> Receipt:
 
 
 # --- withdrawal -----------------------------------------------------------------------------
-
-
-def withdrawal_statement(*, tender: str, lot: int, supplier: str, envelope_sha256: str) -> bytes:
-    """What a bidder signs to withdraw an envelope: canonical JSON naming exactly it."""
-    return canonical_json(
-        {
-            "format": WITHDRAWAL_FORMAT,
-            "purpose": "jangteo-bid-withdrawal",
-            "tender": tender,
-            "lot": lot,
-            "supplier": supplier,
-            "envelope_sha256": envelope_sha256,
-        }
-    )
 
 
 def bid_withdraw(*, bid: Bid, statement: bytes, signature: bytes, actor) -> Receipt:

@@ -96,15 +96,11 @@ def withdraw(args) -> int:
     target = next((b for b in mine if b["id"] == args.bid), None)
     if target is None:
         raise ClientError(f"bid {args.bid} is not one of yours for this tender")
-    statement = envelope.canonical_json(
-        {
-            "format": "jangteo-withdrawal/1",
-            "purpose": "jangteo-bid-withdrawal",
-            "tender": target["tender"],
-            "lot": target["lot"],
-            "supplier": target["supplier"],
-            "envelope_sha256": target["sha256"],
-        }
+    statement = envelope.withdrawal_statement(
+        tender=target["tender"],
+        lot=target["lot"],
+        supplier=target["supplier"],
+        envelope_sha256=target["sha256"],
     )
     key, certificate, _chain = _identity(args)
     receipt = api.call(

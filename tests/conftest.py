@@ -386,6 +386,39 @@ def server(transactional_db):
     log.close()
 
 
+CLIENT_PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def client_cli(server, tmp_path):
+    """Run jangteo-client against the server as `user` (None: anonymously), as that person
+    would on their own machine: a token of theirs, a home folder, a passphrase."""
+    from accounts.tokens import api_token_create
+
+    tokens = {}
+
+    def run(user, *args: str, home: str = "home", passphrase: str = CLIENT_PASSPHRASE):
+        if user is not None and user.pk not in tokens:
+            tokens[user.pk] = api_token_create(user=user, name="client")[1]
+        env = {
+            **os.environ,
+            "JANGTEO_URL": server,
+            "JANGTEO_TOKEN": tokens[user.pk] if user is not None else "",
+            "JANGTEO_HOME": str(tmp_path / home),
+            "JANGTEO_PASSPHRASE": passphrase,
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "jangteo_client", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run
+
+
 def make_csr(key=None):
     """A PKCS#10 request (PEM) for `key`, or for a new P-256 key; returns (key, request)."""
     from cryptography import x509

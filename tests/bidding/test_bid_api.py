@@ -7,8 +7,8 @@ import json
 import pytest
 
 from accounts.tokens import api_token_create
+from bidding.envelope import withdrawal_statement
 from bidding.models import Bid
-from bidding.submission import withdrawal_statement
 
 pytestmark = pytest.mark.django_db
 

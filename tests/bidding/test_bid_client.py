@@ -2,16 +2,12 @@
 on their machine, two officers enter their shares, the server's clock opens the envelopes,
 and anyone re-checks the opening from public data alone."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from accounts.tokens import api_token_create
 from bidding.models import Bid, BidStatus
 from bidding.services import tender_register
 from procurement.management.commands.seed_demo import demo_procedure
@@ -20,30 +16,6 @@ from procurement.models import Tender, TenderStatus
 from ..esign.conftest import needs_openssl
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_openssl]
-
-PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture
-def client_as(server, tmp_path):
-    def run(user, *args: str, home: str = "home") -> subprocess.CompletedProcess:
-        env = {
-            **os.environ,
-            "JANGTEO_URL": server,
-            "JANGTEO_TOKEN": api_token_create(user=user, name="client")[1] if user else "",
-            "JANGTEO_HOME": str(tmp_path / home),
-            "JANGTEO_PASSPHRASE": PASSPHRASE,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "jangteo_client", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    return run
 
 
 def wait_for(condition, seconds: float = 40) -> None:
@@ -56,11 +28,11 @@ def wait_for(condition, seconds: float = 40) -> None:
 
 
 def test_bid_open_and_verify_with_the_client(
-    client_as, pki, bidder_a, supplier_a, openers, make_draft, officer
+    client_cli, pki, bidder_a, supplier_a, openers, make_draft, officer
 ):
     from procurement import services
 
-    enrolled = client_as(bidder_a, "enroll", "--organisation", "1018163364")
+    enrolled = client_cli(bidder_a, "enroll", "--organisation", "1018163364")
     assert enrolled.returncode == 0, enrolled.stderr
     now = timezone.now()
     tender = make_draft(
@@ -75,7 +47,7 @@ def test_bid_open_and_verify_with_the_client(
     tender_register(tender=tender, supplier=supplier_a, actor=bidder_a)
     shares = [opener.shares()[tender.ocid] for opener in openers[:2]]
 
-    result = client_as(
+    result = client_cli(
         bidder_a, "bid", str(tender.pk), "--supplier", "1018163364", "--amount", "91234000"
     )
     assert result.returncode == 0, result.stderr
@@ -84,23 +56,23 @@ def test_bid_open_and_verify_with_the_client(
     assert bid.amount is None
     assert bid.idempotency_key
 
-    early = client_as(openers[0].user, "opening-share", str(tender.pk), "--words", shares[0])
+    early = client_cli(openers[0].user, "opening-share", str(tender.pk), "--words", shares[0])
     assert early.returncode == 2
     assert "409, too_early" in early.stderr
 
     wait_for(lambda: timezone.now() > tender.bid_close_at, seconds=30)
     for opener, words in zip(openers[:2], shares, strict=True):
-        entered = client_as(opener.user, "opening-share", str(tender.pk), "--words", words)
+        entered = client_cli(opener.user, "opening-share", str(tender.pk), "--words", words)
         assert entered.returncode == 0, entered.stderr
     wait_for(lambda: Tender.objects.get(pk=tender.pk).status == TenderStatus.EVALUATION)
     bid.refresh_from_db()
     assert (bid.status, bid.amount) == (BidStatus.OPENED, 91_234_000)
 
-    verified = client_as(None, "verify-opening", str(tender.pk))
+    verified = client_cli(None, "verify-opening", str(tender.pk))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "everything agrees" in verified.stdout
 
     Bid.objects.filter(pk=bid.pk).update(amount=1_000)  # someone rewrites the result
-    caught = client_as(None, "verify-opening", str(tender.pk))
+    caught = client_cli(None, "verify-opening", str(tender.pk))
     assert caught.returncode == 1
     assert "MISMATCH" in caught.stdout

@@ -1,44 +1,18 @@
 """jangteo-client for opening officers, against a real server process: the receiving key
 is made and kept on the officer's machine; the share arrives sealed to it and opens there."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from accounts.tokens import api_token_create
 from bidding.models import OpeningShare, ShareReceivingKey
 from bidding.opening_key import private_key_rebuild
 from procurement import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSPHRASE = "correct horse battery staple"
-
 
 @pytest.fixture
-def run_client(server, tmp_path, opening_officer):
-    token = api_token_create(user=opening_officer, name="client")[1]
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {
-            **os.environ,
-            "JANGTEO_URL": server,
-            "JANGTEO_TOKEN": token,
-            "JANGTEO_HOME": str(tmp_path / "home"),
-            "JANGTEO_PASSPHRASE": PASSPHRASE,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "jangteo_client", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    return run
+def run_client(client_cli, opening_officer):
+    return lambda *args: client_cli(opening_officer, *args)
 
 
 def test_an_officer_registers_a_key_reads_the_share_and_confirms_it(

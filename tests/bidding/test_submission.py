@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bidding.envelope import MAX_SEALED_BYTES
+from bidding.envelope import MAX_SEALED_BYTES, withdrawal_statement
 from bidding.exceptions import (
     BidForbidden,
     BidRefused,
@@ -16,7 +16,7 @@ from bidding.exceptions import (
     IdempotencyConflict,
 )
 from bidding.models import Bid, BidStatus, Receipt
-from bidding.submission import bid_submit, bid_withdraw, withdrawal_statement
+from bidding.submission import bid_submit, bid_withdraw
 from core.models import AuditEvent
 from esign.models import RevocationReason
 from esign.services import certificate_revoke

@@ -1,13 +1,8 @@
 """jangteo-client end to end, as a supplier runs it: against a real server process, with an
 API token, key and PKCS#12 kept on the supplier's side, signatures checked by openssl."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from accounts.tokens import api_token_create
 from esign.models import Certificate, CertificateStatus
 from esign.validation import cms_verify_detached
 
@@ -19,25 +14,9 @@ PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture
-def run_client(server, tmp_path, bidder_a):
-    token = api_token_create(user=bidder_a, name="client")[1]
-
-    def run(*args: str, passphrase: str = PASSPHRASE) -> subprocess.CompletedProcess:
-        env = {
-            **os.environ,
-            "JANGTEO_URL": server,
-            "JANGTEO_TOKEN": token,
-            "JANGTEO_HOME": str(tmp_path / "home"),
-            "JANGTEO_PASSPHRASE": passphrase,
-        }
-        return subprocess.run(
-            [sys.executable, "-m", "jangteo_client", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+def run_client(client_cli, bidder_a):
+    def run(*args: str, passphrase: str = PASSPHRASE):
+        return client_cli(bidder_a, *args, passphrase=passphrase)
 
     return run
 
