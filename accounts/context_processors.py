@@ -15,6 +15,7 @@ def roles(request):
             "agency": Role.PROCUREMENT_OFFICER in held,
             "supplier": bool(held & {Role.SUPPLIER_ADMIN, Role.BIDDER}),
             "operator": Role.OPERATOR in held,
+            "opener": Role.OPENING_OFFICER in held,
         }
 
     return {"nav": SimpleLazyObject(compute)}

@@ -12,15 +12,22 @@ cp "$here/package.json" "$here"/*-entry.js "$work/"
 esbuild="$work/node_modules/@esbuild/linux-x64/bin/esbuild"
 [ -x "$esbuild" ] || esbuild="$work/node_modules/.bin/esbuild"
 mkdir -p "$out"
-"$esbuild" "$work/pki-entry.js" --bundle --format=iife --target=es2020 --minify \
-  --legal-comments=none --outfile="$out/pki.js"
-{
-  echo "static/vendor/pki.js bundles these packages (npm), unchanged:"
-  for package in pkijs asn1js bytestreamjs @peculiar/utils @noble/hashes; do
-    dir="$work/node_modules/$package"
-    echo
-    echo "=== $package $(node -p "require('$dir/package.json').version") ==="
-    cat "$dir"/LICENSE*
-  done
-} > "$out/pki.LICENSES.txt"
+# bundle NAME PACKAGE...: static/vendor/NAME.js from NAME-entry.js, and NAME.LICENSES.txt
+# with the licence of every package it bundles.
+bundle() {
+  local name=$1; shift
+  "$esbuild" "$work/$name-entry.js" --bundle --format=iife --target=es2020 --minify \
+    --legal-comments=none --outfile="$out/$name.js"
+  {
+    echo "static/vendor/$name.js bundles these packages (npm), unchanged:"
+    for package in "$@"; do
+      dir="$work/node_modules/$package"
+      echo
+      echo "=== $package $(node -p "require('$dir/package.json').version") ==="
+      cat "$dir"/LICENSE*
+    done
+  } > "$out/$name.LICENSES.txt"
+}
+bundle pki pkijs asn1js bytestreamjs @peculiar/utils @noble/hashes
+bundle hpke @hpke/core @hpke/common
 ls -l "$out"
