@@ -28,6 +28,13 @@ def _sealed_tender(pk: int):
     return tender
 
 
+def _statuses_json() -> str:
+    """Tender status labels for the live client, in the reader's language."""
+    return json.dumps(
+        {value: str(label) for value, label in TenderStatus.choices}, ensure_ascii=False
+    )
+
+
 @login_required
 def bid_page(request, pk: int):
     """Fill in, sign and seal a bid for one of your registered companies; replace or
@@ -77,6 +84,7 @@ def bid_page(request, pk: int):
             "bidding_open": tender.status in (TenderStatus.NOTICE, TenderStatus.BIDDING)
             and tender.bid_open_at <= now < tender.bid_close_at,
             "server_time": now,
+            "statuses_json": _statuses_json(),
         },
     )
 
@@ -130,9 +138,7 @@ def opening_page(request, pk: int):
             "live_seq": live_seq,
             "after_deadline": clock.now() >= tender.bid_close_at,
             "server_time": clock.now(),
-            "statuses_json": json.dumps(
-                {value: str(label) for value, label in TenderStatus.choices}, ensure_ascii=False
-            ),
+            "statuses_json": _statuses_json(),
             "labels": {
                 "statuses": {status.value: str(status.label) for status in BidStatus},
                 # Translators: %(lot)s is a lot number

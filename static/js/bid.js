@@ -234,6 +234,14 @@
       say(form.getAttribute("data-unsupported"), true);
       return;
     }
+    // The banner follows the platform's clock (the page may be opened before the window).
+    var banner = document.getElementById("bid-closed");
+    var openAt = Date.parse(banner.getAttribute("data-open-at"));
+    var closeAt = Date.parse(banner.getAttribute("data-close-at"));
+    setInterval(function () {
+      var now = window.Jangteo.serverNow();
+      banner.hidden = now >= openAt && now < closeAt;
+    }, 1000);
     document.getElementById("bid-company").addEventListener("change", showKeys);
     form.addEventListener("submit", submit);
     loadKeys().then(refresh).then(function () {

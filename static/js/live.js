@@ -160,6 +160,7 @@
 
   window.Jangteo = {
     LiveTopic: LiveTopic, formatKst: formatKst, setStatus: setStatus, syncClock: syncClock,
+    serverNow: serverNow,
     catalog: function () { return catalog; }
   };
 

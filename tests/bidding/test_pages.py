@@ -28,7 +28,8 @@ def test_a_registered_bidder_gets_the_bid_page_with_the_opening_key(client, in_b
     assert config["tender"] == in_bidding.ocid
     assert config["companies"] == [{"brn": a.brn, "name": a.supplier.organisation.name}]
     assert config["submit"] == f"/api/v1/tenders/{in_bidding.pk}/lots/{{lot}}/bids"
-    assert 'id="bid-closed"' not in page  # inside the bid window
+    banner = re.search(r'<p class="notice-banner" id="bid-closed"[^>]*>', page).group(0)
+    assert banner.endswith(" hidden>")  # inside the bid window: no "not open" banner
 
 
 def test_the_bid_page_sends_nothing_of_the_bid_without_its_script(client, in_bidding, bidders):
