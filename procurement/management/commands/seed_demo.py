@@ -258,8 +258,8 @@ class Command(BaseCommand):
             categories=["G-FURN"],
             minutes=(1, 10, 2, 20, 21),
             description="Bidding opens in about two minutes and closes about eighteen minutes "
-            "later: register nuri, bid with jangteo-client, and open it with opener1 and "
-            "opener2 (see the README).",
+            "later: register nuri, bid on the tender's bid page (or with jangteo-client), "
+            "and open it with opener1 and opener2 (see the README).",
         )
         soon = tender(
             "공공데이터 포털 유지관리 용역",
