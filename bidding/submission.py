@@ -12,9 +12,9 @@ stream is held only for the moment before the commit.
 import hashlib
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 
 from accounts.models import Role
 from core import clock
@@ -23,10 +23,11 @@ from esign.authority import fingerprint
 from esign.detached import DetachedSignatureError, detached_signer
 from esign.models import Certificate, CertificateStatus
 from esign.validation import certificate_check_cached
-from procurement.models import Lot, Tender, TenderStatus
+from procurement.models import Tender, TenderStatus
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_refusals
 
+from . import submission_rows as rows
 from .envelope import ENC_LENGTH, MAX_SEALED_BYTES, TAG_LENGTH, withdrawal_statement
 from .exceptions import (
     BidForbidden,
@@ -66,22 +67,7 @@ def _signer_certificate(*, signature: bytes, content: bytes, actor, now) -> Cert
         .filter(fingerprint=fingerprint(signer.certificate))
         .first()
     )
-    if record is None or record.holder_id != actor.pk:
-        raise BidForbidden(
-            _("The envelope is signed with a certificate that is not yours on this platform."),
-            code="certificate_not_yours",
-        )
-    if record.status != CertificateStatus.ACTIVE:
-        raise BidRefused(
-            _("The signing certificate is %(status)s.")
-            % {"status": record.get_status_display().lower()},
-            code="certificate_status",
-        )
-    # The register's status was read just above: no need to read it again.
-    check = certificate_check_cached(signer.certificate, now=now, register_read=True)
-    if not check.trusted:
-        raise BidRefused(check.reason, code="certificate_untrusted")
-    return record
+    return _certificate_checked(record, signer, actor, now=now)
 
 
 def _supplier_of(record: Certificate, actor) -> Supplier:
@@ -117,16 +103,6 @@ def _window_check(tender: Tender, now) -> None:
             % {"deadline": utc_text(tender.bid_close_at)},
             code="deadline",
         )
-
-
-def _lot_share_lock(lot: Lot) -> None:
-    """Hold the lot against the opening while this bid commits: submissions take a shared
-    lock (they never wait for each other), the opening takes the row exclusively, so it
-    starts only once every bid received before the deadline is committed. SQLite runs one
-    writer at a time and needs nothing."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM procurement_lot WHERE id = %s FOR KEY SHARE", [lot.pk])
 
 
 def _request_digest(tender: Tender, lot_number: int, sealed: bytes, signature: bytes) -> str:
@@ -173,19 +149,38 @@ def bid_submit(
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise BidRefused(_("The Idempotency-Key is too long."), code="idempotency_key")
     digest = _request_digest(tender, lot_number, sealed, signature)
-    if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
+    try:
+        signer = detached_signer(signature, sealed)
+    except DetachedSignatureError as error:
+        # A retry is answered as the first request was, whatever this one's signature.
+        if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
+            return replay
+        raise BidRefused(
+            _("The signature over the envelope does not hold: %(why)s") % {"why": error},
+            code=error.code,
+        ) from error
+    context = rows.context_read(
+        fingerprint=fingerprint(signer.certificate),
+        actor_id=actor.pk,
+        tender_id=tender.pk,
+        lot_number=lot_number,
+        idempotency_key=idempotency_key,
+    )
+    if context.key_used and (replay := _replayed(actor, idempotency_key, digest)):
         return replay
-    record = _signer_certificate(signature=signature, content=sealed, actor=actor, now=clock.now())
-    supplier = _supplier_of(record, actor)
-    lot = Lot.objects.filter(tender=tender, number=lot_number).first()
-    if lot is None:
+    record = _certificate_checked(context.certificate, signer, actor, now=context.now)
+    if context.supplier is None:
+        raise BidForbidden(
+            _("You do not bid for a supplier with this certificate."), code="not_a_bidder"
+        )
+    if context.lot is None:
         raise BidRefused(_("The tender has no such lot."), code="lot")
     try:
         with transaction.atomic():
             return _store(
                 tender=tender,
-                lot=lot,
-                supplier=supplier,
+                lot=context.lot,
+                supplier=context.supplier,
                 certificate=record,
                 sealed=sealed,
                 signature=signature,
@@ -200,46 +195,58 @@ def bid_submit(
         raise
 
 
+def _certificate_checked(record: Certificate | None, signer, actor, *, now) -> Certificate:
+    """The platform's record of the signing certificate: the actor's own, active, and
+    trusted now."""
+    if record is None or record.holder_id != actor.pk:
+        raise BidForbidden(
+            _("The envelope is signed with a certificate that is not yours on this platform."),
+            code="certificate_not_yours",
+        )
+    if record.status != CertificateStatus.ACTIVE:
+        raise BidRefused(
+            _("The signing certificate is %(status)s.")
+            % {"status": record.get_status_display().lower()},
+            code="certificate_status",
+        )
+    # The register's status was read just above: no need to read it again.
+    check = certificate_check_cached(signer.certificate, now=now, register_read=True)
+    if not check.trusted:
+        raise BidRefused(check.reason, code="certificate_untrusted")
+    return record
+
+
 def _store(
     *, tender, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
 ):
-    # One query: the registration locked, the tender and supplier read fresh with it.
-    registration = (
-        TenderRegistration.objects.select_for_update(of=("self",))
-        .select_related("tender", "supplier__organisation")
-        .filter(tender=tender, supplier=supplier)
-        .first()
-    )
-    if registration is None:
+    if not rows.registration_lock(tender_id=tender.pk, supplier_id=supplier.pk, lot_id=lot.pk):
         raise BidForbidden(
             _("%(company)s is not registered for this tender.")
             % {"company": certificate.organisation.name},
             code="not_registered",
         )
-    if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
+    # After the lock, in a new statement: the tender, the supplier and the bid to replace
+    # as they are now, and the clock.
+    fresh = rows.fresh_read(
+        tender_id=tender.pk,
+        supplier_id=supplier.pk,
+        lot_id=lot.pk,
+        actor_id=actor.pk,
+        idempotency_key=idempotency_key,
+    )
+    if fresh.key_used and (replay := _replayed(actor, idempotency_key, digest)):
         return replay  # the first request committed while this one waited for the lock
-    _lot_share_lock(lot)
-    tender, supplier = registration.tender, registration.supplier
-    now = clock.now()
+    tender, supplier, now = fresh.tender, fresh.supplier, fresh.now
     _window_check(tender, now)
-    refusals = supplier_refusals(supplier, categories=list(tender.categories.all()), now=now)
+    categories = list(tender.categories.all()) if fresh.has_categories else []
+    refusals = supplier_refusals(supplier, categories=categories, now=now)
     if refusals:
         raise BidForbidden(" ".join(refusals), code="supplier")
-    previous = (
-        Bid.objects.select_for_update(of=("self",))
-        .filter(lot=lot, supplier=supplier, status=BidStatus.SEALED)
-        .annotate(
-            receipt_number=Subquery(
-                Receipt.objects.filter(bid=OuterRef("pk"), kind=ReceiptKind.BID).values("number")
-            )
-        )
-        .first()
-    )
-    replaces = None
+    previous, replaces = fresh.previous, fresh.previous_receipt
     if previous is not None:
-        replaces = previous.receipt_number
         previous.supersede(now=now)
-        previous.save(update_fields=["status", "closed_at"])
+        if not rows.bid_supersede_save(previous):
+            raise ConcurrentTransition("the bid to replace is no longer sealed")
     envelope_sha256 = hashlib.sha256(sealed).hexdigest()
     number = receipt_number()
     signed = receipt_sign(
@@ -257,7 +264,7 @@ def _store(
             "replaces": replaces,
         }
     )
-    bid = Bid.objects.create(
+    bid = Bid(
         tender=tender,
         lot=lot,
         supplier=supplier,
@@ -271,7 +278,17 @@ def _store(
         idempotency_key=idempotency_key,
         request_digest=digest,
     )
-    receipt = _receipt_store(bid, ReceiptKind.BID, signed, now)
+    rows.insert_row(bid)
+    receipt = Receipt(
+        number=signed.number,
+        kind=ReceiptKind.BID,
+        bid=bid,
+        body=signed.body,
+        signature=signed.signature,
+        timestamp=signed.timestamp,
+        issued_at=now,
+    )
+    rows.insert_row(receipt)
     audit_record(
         stream=sealed_stream(tender.ocid),
         kind="bid.submitted",
