@@ -6,9 +6,10 @@ endpoints read their JSON body themselves, up to what a maximal envelope needs i
 
 import base64
 import binascii
+import functools
 import json
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -22,7 +23,8 @@ from . import selectors, submission
 from .envelope import MAX_SEALED_BYTES
 from .exceptions import BidRefused
 from .models import Bid, Receipt
-from .receipts import receipt_bundle
+from .receipts import receipt_bundle, receipt_bundle_data
+from .submission_rows import tender_for_bids
 
 # base64 of the largest envelope, a signature and the JSON around them
 MAX_BODY_BYTES = (MAX_SEALED_BYTES * 4) // 3 + 256 * 1024
@@ -43,6 +45,8 @@ class WithdrawalSerializer(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
+    """The schema of a receipt; `receipt_data` makes it."""
+
     receipt = serializers.SerializerMethodField()
     bundle = serializers.SerializerMethodField(
         help_text="the receipt bundle to keep (format jangteo-receipt-bundle/1)"
@@ -58,16 +62,23 @@ class ReceiptSerializer(serializers.ModelSerializer):
     def get_bundle(self, receipt) -> dict:
         return json.loads(_bundle(receipt))
 
+    def to_representation(self, instance):
+        return receipt_data(instance)
+
 
 class BidSerializer(serializers.ModelSerializer):
+    """The schema of a bid; `bid_data` makes it."""
+
     tender = serializers.CharField(source="tender.ocid")
     lot = serializers.IntegerField(source="lot.number")
     supplier = serializers.CharField(source="supplier.organisation.code")
     receipts = serializers.SerializerMethodField()
 
     def get_receipts(self, bid) -> list[dict]:
-        receipts = self.context.get("receipts") or bid.receipts.all()
-        return ReceiptSerializer(receipts, many=True).data
+        return [receipt_data(receipt) for receipt in bid.receipts.all()]
+
+    def to_representation(self, instance):
+        return bid_data(instance, self.context.get("receipts") or instance.receipts.all())
 
     class Meta:
         model = Bid
@@ -75,6 +86,41 @@ class BidSerializer(serializers.ModelSerializer):
             "id", "tender", "lot", "supplier", "status", "sha256", "size", "received_at",
             "closed_at", "receipts",
         ]  # fmt: skip
+
+
+# What the serializers above describe, built directly: a DRF serializer costs a millisecond
+# a bid, a tenth of what the whole submission now takes.
+_moment = serializers.DateTimeField()  # ISO 8601 in the current time zone, as DRF renders
+
+
+def receipt_data(receipt: Receipt) -> dict:
+    body, signature, timestamp = (
+        bytes(receipt.body),
+        bytes(receipt.signature),
+        bytes(receipt.timestamp),
+    )
+    return {
+        "number": receipt.number,
+        "kind": str(receipt.kind),
+        "issued_at": _moment.to_representation(receipt.issued_at),
+        "receipt": json.loads(body),
+        "bundle": receipt_bundle_data(body=body, signature=signature, timestamp=timestamp),
+    }
+
+
+def bid_data(bid: Bid, receipts) -> dict:
+    return {
+        "id": bid.pk,
+        "tender": bid.tender.ocid,
+        "lot": bid.lot.number,
+        "supplier": bid.supplier.organisation.code,
+        "status": str(bid.status),
+        "sha256": bid.sha256,
+        "size": bid.size,
+        "received_at": _moment.to_representation(bid.received_at),
+        "closed_at": _moment.to_representation(bid.closed_at),
+        "receipts": [receipt_data(receipt) for receipt in receipts],
+    }
 
 
 def _bundle(receipt: Receipt) -> bytes:
@@ -99,12 +145,16 @@ def _json_body(request, serializer_class):
         )
     raw = request._request.read(int(length))
     try:
-        payload = serializer_class(data=json.loads(raw or b"null"))
+        data = json.loads(raw or b"null")
     except ValueError:
         return None, Response({"detail": "Send JSON.", "code": "json"}, status=400)
-    payload.is_valid(raise_exception=True)
+    values = _plain_fields(data, serializer_class)
+    if values is None:  # the serializer says what is wrong, as it always has
+        payload = serializer_class(data=data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
     decoded = {}
-    for name, value in payload.validated_data.items():
+    for name, value in values.items():
         try:
             decoded[name] = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
@@ -112,6 +162,27 @@ def _json_body(request, serializer_class):
                 {"detail": f"{name} is not base64.", "code": "base64"}, status=400
             )
     return decoded, None
+
+
+@functools.cache
+def _field_names(serializer_class) -> tuple[str, ...]:
+    return tuple(serializer_class().fields)
+
+
+def _plain_fields(data, serializer_class) -> dict | None:
+    """The fields as the serializer's CharFields would give them (stripped), when each is
+    a non-blank ASCII string without NUL, as base64 is; None for anything else."""
+    if not isinstance(data, dict):
+        return None
+    values = {}
+    for name in _field_names(serializer_class):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.isascii() or "\x00" in value:
+            return None
+        values[name] = value.strip()
+        if not values[name]:
+            return None
+    return values
 
 
 @extend_schema(
@@ -134,7 +205,9 @@ def bid_submit(request, pk: int, lot: int):
     and its receipt; 200 with the same when an Idempotency-Key is retried. 400 malformed or
     wrongly signed, 403 not yours to submit, 409 outside the bid window or a reused key,
     413 too large: none of them stores anything."""
-    tender = get_object_or_404(tenders_public(), pk=pk)
+    tender = tender_for_bids(pk)
+    if tender is None:
+        raise Http404("No Tender matches the given query.")
     data, error = _json_body(request, SubmissionSerializer)
     if error:
         return error
@@ -150,9 +223,9 @@ def bid_submit(request, pk: int, lot: int):
     except BidRefused as refusal:
         return _refused(refusal)
     # A new bid has exactly the one receipt at hand: no query for it.
-    context = {} if accepted.replayed else {"receipts": [accepted.receipt]}
+    receipts = accepted.bid.receipts.all() if accepted.replayed else [accepted.receipt]
     response = Response(
-        BidSerializer(accepted.bid, context=context).data,
+        bid_data(accepted.bid, receipts),
         status=status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED,
     )
     if accepted.replayed:

@@ -73,16 +73,20 @@ def receipt_sign(content: dict) -> SignedReceipt:
     return SignedReceipt(content["receipt"], body, signature, token)
 
 
+def receipt_bundle_data(*, body: bytes, signature: bytes, timestamp: bytes) -> dict:
+    return {
+        "format": BUNDLE_FORMAT,
+        "receipt": json.loads(body),
+        "body": base64.b64encode(body).decode(),
+        "signature": base64.b64encode(signature).decode(),
+        "timestamp": base64.b64encode(timestamp).decode(),
+    }
+
+
 def receipt_bundle(*, body: bytes, signature: bytes, timestamp: bytes) -> bytes:
     """The file a supplier downloads and keeps."""
     return json.dumps(
-        {
-            "format": BUNDLE_FORMAT,
-            "receipt": json.loads(body),
-            "body": base64.b64encode(body).decode(),
-            "signature": base64.b64encode(signature).decode(),
-            "timestamp": base64.b64encode(timestamp).decode(),
-        },
+        receipt_bundle_data(body=body, signature=signature, timestamp=timestamp),
         indent=2,
         ensure_ascii=False,
     ).encode()

@@ -62,6 +62,18 @@ def _partial(model, **values):
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
+def tender_for_bids(pk: int) -> Tender | None:
+    """The published tender `pk` (as `tenders_public` has it) with only its id and status
+    loaded: the submission reads the rest of it afresh under its lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status FROM procurement_tender WHERE id = %s AND published_at IS NOT NULL",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else _partial(Tender, id=pk, status=row[0])
+
+
 @dataclass(frozen=True)
 class Context:
     now: datetime
