@@ -8,9 +8,16 @@ body, and the token still comes from the X-CSRFToken header; form posts are chec
 as before (DRF reads the form Django already parsed).
 """
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
     def enforce_csrf(self, request):
         return super().enforce_csrf(request._request)
+
+
+class SessionSchemeOfJangteo(SessionScheme):
+    """The OpenAPI schema describes it as DRF's session cookie, which it is."""
+
+    target_class = "accounts.session_auth.SessionAuthentication"
