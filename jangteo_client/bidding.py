@@ -7,17 +7,15 @@ unsealed.
 """
 
 import base64
-import hashlib
 import json
 import secrets
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bidding import envelope
 from bidding.envelope import EnvelopeError
-from esign.detached import DetachedSignatureError, detached_signer
 
 from .common import Api, ClientError, _detached, _identity
 
@@ -126,80 +124,6 @@ def opening_share(args) -> int:
     return 0
 
 
-# --- verify-opening -------------------------------------------------------------------------
-
-
-def verify_opening(args) -> int:
-    """Re-open every envelope of a tender with its published private key and compare what
-    they hold with the published results. Needs no account: everything checked is public."""
-    api = Api(args.server, args.token, anonymous=True)
-    opening = api.call("GET", f"/api/v1/tenders/{args.tender}/opening/")
-    if opening["completed_at"] is None:
-        raise ClientError("the opening of this tender is not complete yet")
-    problems = []
-    private_key = X25519PrivateKey.from_private_bytes(bytes.fromhex(opening["private_key"]))
-    if private_key.public_key().public_bytes_raw().hex() != opening["public_key"]:
-        problems.append("the published private key does not match the published public key")
-    problems += _reserve_prices_check(opening)
-    envelopes = api.call("GET", f"/api/v1/tenders/{args.tender}/envelopes/")
-    results = {result["id"]: result for result in opening["results"]}
-    for item in envelopes:
-        sealed = api.call("GET", item["envelope_url"], raw=True)
-        problems += [
-            f"bid {item['id']} (lot {item['lot']}, {item['supplier']}): {problem}"
-            for problem in _envelope_check(item, sealed, opening["tender"], private_key, results)
-        ]
-    if len(envelopes) != len(results):
-        problems.append("the envelopes published are not the bids in the results")
-    for problem in problems:
-        print(f"MISMATCH {problem}")
-    opened = sum(1 for r in results.values() if r["status"] == "opened")
-    print(
-        f"{opening['tender']}: {len(envelopes)} envelopes re-opened, {opened} opened and "
-        f"{len(results) - opened} rejected as published; "
-        + ("everything agrees" if not problems else f"{len(problems)} problems")
-    )
-    return 0 if not problems else 1
-
-
-def _reserve_prices_check(opening: dict) -> list[str]:
-    problems = []
-    for lot in opening["reserve_prices"]:
-        plaintext = base64.b64decode(lot["revealed"])
-        if hashlib.sha256(plaintext).hexdigest() != lot["commitment"]:
-            problems.append(f"lot {lot['lot']}: reserve prices do not match their commitment")
-        elif json.loads(plaintext)["prices"] != lot["prices"]:
-            problems.append(f"lot {lot['lot']}: published prices differ from the committed ones")
-    return problems
-
-
-def _envelope_check(item, sealed: bytes, ocid: str, private_key, results) -> list[str]:
-    if hashlib.sha256(sealed).hexdigest() != item["envelope_sha256"]:
-        return ["the envelope's bytes are not the ones received"]
-    try:
-        signer = detached_signer(base64.b64decode(item["outer_signature"]), sealed)
-    except DetachedSignatureError as error:
-        return [f"the submitter's signature does not hold: {error}"]
-    del signer  # who submitted is in the sealed audit log; the math is what is checked here
-    published = results.get(item["id"])
-    if published is None:
-        return ["not in the published results"]
-    info = envelope.seal_info(tender=ocid, lot=item["lot"], supplier=item["supplier"])
-    try:
-        contents = envelope.contents_unpack(envelope.unseal(sealed, private_key, info))
-        bid = envelope.bid_parse(contents.bid_json)
-        detached_signer(contents.signature, contents.bid_json)
-    except (EnvelopeError, DetachedSignatureError) as error:
-        if published["status"] == "rejected":
-            return []  # it does not open or verify, and the platform rejected it
-        return [f"published as opened, but {error}"]
-    if published["status"] == "opened":
-        found = (bid.amount, list(bid.reserve_picks))
-        if found != (published["amount"], published["reserve_picks"]):
-            return [f"the envelope holds {found}, the results say something else"]
-    return []
-
-
 def add_commands(commands) -> dict:
     command = commands.add_parser("bid", help="sign, seal and submit a bid for a lot")
     command.add_argument("tender", type=int, help="the tender's id (as in its address)")
@@ -215,13 +139,4 @@ def add_commands(commands) -> dict:
     command = commands.add_parser("opening-share", help="opening officers: enter your share")
     command.add_argument("tender", type=int)
     command.add_argument("--words", help="the share's words (default: read a line from stdin)")
-    command = commands.add_parser(
-        "verify-opening", help="re-open a tender's envelopes from public data and check them"
-    )
-    command.add_argument("tender", type=int)
-    return {
-        "bid": bid,
-        "withdraw": withdraw,
-        "opening-share": opening_share,
-        "verify-opening": verify_opening,
-    }
+    return {"bid": bid, "withdraw": withdraw, "opening-share": opening_share}

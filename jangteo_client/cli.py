@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from . import bidding, officer
+from . import bidding, officer, verify
 from .common import IDENTITY, Api, ClientError, _detached, _identity, _passphrase
 
 PENDING_KEY = "pending-key.pem"
@@ -216,7 +216,13 @@ def parser() -> argparse.ArgumentParser:
             "privilege_withdrawn",
         ],
     )
-    root.set_defaults(extra={**officer.add_commands(commands), **bidding.add_commands(commands)})
+    root.set_defaults(
+        extra={
+            **officer.add_commands(commands),
+            **bidding.add_commands(commands),
+            **verify.add_commands(commands),
+        }
+    )
     return root
 
 
