@@ -56,3 +56,12 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+def sign_in(page, base, username):
+    """Sign `username` in through the login page (every test person has this password)."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(f"{base}/accounts/me/")

@@ -13,16 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from playwright.sync_api import expect
 
 from esign.models import Certificate
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(f"{base}/accounts/me/")
 
 
 def test_a_bidder_enrolls_in_the_browser_and_the_key_never_leaves_it(

@@ -8,16 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from procurement.models import ProcedureType
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(f"{base}/accounts/me/")
 
 
 def watch(page, url):
@@ -82,7 +75,7 @@ def test_the_clock_moves_an_open_page_and_the_board_when_bidding_opens(
     expect(countdown).to_have_text(re.compile(r"^00:00:0\d$"), timeout=5_000)
     expect(page.locator("[data-field=status]").first).to_have_text("입찰 중", timeout=15_000)
     row = board.locator(f'tr[data-tender-id="{tender.pk}"] [data-field=status]')
-    expect(row).to_have_class("status status-bidding", timeout=5_000)
+    expect(row).to_have_class("status status-bidding", timeout=15_000)
     assert page.evaluate("window.__notReloaded") is True
 
 

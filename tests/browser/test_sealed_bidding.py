@@ -15,18 +15,11 @@ from bidding.models import Bid, BidStatus, OpeningShare, ShareReceivingKey
 from bidding.services import tender_register
 from procurement import services
 from procurement.models import ProcedureType
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AMOUNT, REPLACED_BY = 98_765_000, 97_531_000
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(f"{base}/accounts/me/")
 
 
 def quick_qualification_review(qualification_review) -> ProcedureType:
