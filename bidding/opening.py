@@ -22,6 +22,7 @@ from core import clock
 from core.audit import audit_record, tender_stream
 from core.live import live_publish, tender_topic
 from procurement import events as tender_events
+from procurement.lots import lots_evaluation_start
 from procurement.models import Lot, Tender, TenderStatus
 
 from . import events
@@ -325,6 +326,7 @@ def _complete(tender: Tender, opening_key: OpeningKey) -> None:
         opening_key.save(update_fields=["completed_at", "lease_until"])
         tender.opening_complete()
         tender.save()
+        lots_evaluation_start(tender=tender)
         results = [events.bid_result(bid) for bid in events.results_queryset(tender)]
         audit_record(
             stream=tender_stream(tender.ocid),

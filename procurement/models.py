@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role
@@ -143,6 +143,16 @@ CANCELLABLE = [
 ]
 
 
+# The tender statuses a tender takes from its lots after the opening.
+LOT_FOLLOWED = [
+    TenderStatus.EVALUATION,
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACTING,
+    TenderStatus.IN_PROGRESS,
+    TenderStatus.COMPLETED,
+]
+
+
 def _is_buyer_officer(tender: "Tender", user) -> bool:
     return has_role(user, tender.buyer_id, Role.PROCUREMENT_OFFICER)
 
@@ -278,6 +288,21 @@ class Tender(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
+        source=[
+            TenderStatus.EVALUATION,
+            TenderStatus.AWARDED,
+            TenderStatus.CONTRACTING,
+            TenderStatus.IN_PROGRESS,
+        ],
+        target=RETURN_VALUE(*[*LOT_FOLLOWED, TenderStatus.UNSUCCESSFUL]),
+        permission=_is_clock,
+    )
+    def follow_lots(self, status: str) -> str:
+        """After the opening the tender is where its lots are (see LOT_PROGRESS)."""
+        return status
+
+    @transition(
+        field=status,
         source=CANCELLABLE,
         target=TenderStatus.CANCELLED,
         permission=_is_buyer_officer,
@@ -287,12 +312,48 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         self.cancel_reason = reason
 
 
-class Lot(models.Model):
+class LotStatus(models.TextChoices):
+    PENDING = "pending", _("Before the opening")
+    EVALUATION = "evaluation", _("Evaluation")
+    AWARDED = "awarded", _("Awarded")
+    CONTRACTING = "contracting", _("Contracting")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A tender after its opening is as far on as its least advanced lot that is still alive;
+# with none alive it is unsuccessful (or cancelled, when it was cancelled).
+LOT_PROGRESS = [
+    LotStatus.EVALUATION,
+    LotStatus.AWARDED,
+    LotStatus.CONTRACTING,
+    LotStatus.IN_PROGRESS,
+    LotStatus.COMPLETED,
+]
+
+
+def _is_lot_officer(lot: "Lot", user) -> bool:
+    return has_role(user, lot.tender.buyer_id, Role.PROCUREMENT_OFFICER)
+
+
+def _is_platform(lot: "Lot", user) -> bool:
+    """Consequences the platform draws itself (the clock, a review body's decision)."""
+    return user is None
+
+
+class Lot(ConcurrentTransitionMixin, models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField(_("lot number"))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     base_amount = models.PositiveBigIntegerField(_("base amount (KRW)"))
+    # After the opening each lot moves on its own; the tender's status follows its lots.
+    status = FSMField(
+        _("status"), default=LotStatus.PENDING, choices=LotStatus.choices, protected=True
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["tender", "number"]
@@ -301,6 +362,54 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender.ocid} lot {self.number}"
+
+    @transition(
+        field=status, source=LotStatus.PENDING, target=LotStatus.EVALUATION, permission=_is_platform
+    )
+    def evaluation_start(self):
+        """The opening is complete: the lot's bids are public and can be evaluated."""
+
+    @transition(
+        field=status,
+        source=LotStatus.EVALUATION,
+        target=LotStatus.AWARDED,
+        permission=_is_lot_officer,
+    )
+    def award(self):
+        self.status_reason = ""
+
+    @transition(
+        field=status, source=LotStatus.AWARDED, target=LotStatus.EVALUATION, permission=_is_platform
+    )
+    def award_cancel(self, *, reason: str):
+        self.status_reason = reason
+
+    @transition(
+        field=status,
+        source=LotStatus.AWARDED,
+        target=LotStatus.CONTRACTING,
+        permission=_is_platform,
+    )
+    def contracting_start(self):
+        """The standstill ended with no complaint pending or upheld."""
+
+    @transition(
+        field=status,
+        source=LotStatus.EVALUATION,
+        target=LotStatus.UNSUCCESSFUL,
+        permission=_is_lot_officer,
+    )
+    def fail(self, *, reason: str):
+        self.status_reason = reason
+
+    @transition(
+        field=status,
+        source=[LotStatus.PENDING, LotStatus.EVALUATION, LotStatus.AWARDED],
+        target=LotStatus.CANCELLED,
+        permission=_is_platform,
+    )
+    def cancel(self, *, reason: str):
+        self.status_reason = reason
 
 
 class ClassificationScheme(models.TextChoices):

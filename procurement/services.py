@@ -24,6 +24,7 @@ from core.streams import stream_advance
 from . import events
 from .deadlines import DEADLINE_FIELDS, amended_deadlines, deadlines_check
 from .exceptions import NotEditable, QuestionsClosed, TenderError
+from .lots import lots_cancel
 from .models import (
     Amendment,
     Item,
@@ -481,6 +482,7 @@ def tender_cancel(*, tender: Tender, actor, reason: str) -> Tender:
         was_public = tender.is_public
         tender.cancel(now=clock.now(), reason=reason.strip())
         tender.save()
+        lots_cancel(tender=tender, reason=tender.cancel_reason)
         _audit(tender, "tender.cancelled", actor, {"reason": tender.cancel_reason})
         if was_public:
             events.tender_changed(tender, events.TENDER_CANCELLED)
