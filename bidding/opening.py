@@ -326,7 +326,6 @@ def _complete(tender: Tender, opening_key: OpeningKey) -> None:
         opening_key.save(update_fields=["completed_at", "lease_until"])
         tender.opening_complete()
         tender.save()
-        lots_evaluation_start(tender=tender)
         results = [events.bid_result(bid) for bid in events.results_queryset(tender)]
         audit_record(
             stream=tender_stream(tender.ocid),
@@ -346,3 +345,5 @@ def _complete(tender: Tender, opening_key: OpeningKey) -> None:
                 "opening_private_key": bytes(opening_key.private_key).hex(),
             },
         )
+        # Last: evaluation starts on each lot, and its events follow the opening's.
+        lots_evaluation_start(tender=tender)

@@ -8,8 +8,10 @@ tender's status from all its lots, writes the audit event and publishes the live
 in one transaction. The public payloads carry the lot's number, status and reason only.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
@@ -72,9 +74,11 @@ def _changed(tender: Tender, lot: Lot, kind: str, actor, data: dict | None = Non
 def lots_evaluation_start(*, tender: Tender) -> None:
     """At the end of the opening (the caller holds the tender's lock): every lot goes to
     evaluation. The tender itself moves with the opening's own transition."""
+    start = import_string(settings.LOT_EVALUATION_START)
     for lot in Lot.objects.select_for_update().filter(tender=tender, status=LotStatus.PENDING):
         lot.evaluation_start()
         lot.save(update_fields=["status"])
+        start(lot=lot)
 
 
 def lot_award(*, lot: Lot, actor, data: dict | None = None) -> Lot:
@@ -107,7 +111,8 @@ def lot_contracting_start(*, lot: Lot, data: dict | None = None) -> Lot:
 
 
 def lot_fail(*, lot: Lot, actor, reason: str) -> Lot:
-    """No bid of the lot remains: the officer declares it unsuccessful, with the reason."""
+    """No bid of the lot remains: the officer (or the platform, `actor` None, when the
+    evaluation finds none at all) declares it unsuccessful, with the reason."""
     if not reason.strip():
         raise TenderError(_("Say why the lot is unsuccessful."), code="reason")
     with transaction.atomic():

@@ -54,6 +54,18 @@ class ProcedureType(models.Model):
     pass_mark = models.DecimalField(
         _("pass mark"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # Qualification review: the capability score the officer enters is out of
+    # capability_score_max; the price score is at most price_score_max, never below
+    # price_score_min (evaluation.scoring).
+    capability_score_max = models.DecimalField(
+        _("capability score out of"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    price_score_max = models.DecimalField(
+        _("price score out of"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    price_score_min = models.DecimalField(
+        _("lowest price score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     price_weight = models.DecimalField(
         _("price weight (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
@@ -105,6 +117,9 @@ class ProcedureType(models.Model):
             "reserve_price_chosen": self.reserve_price_chosen,
             "floor_rate_pct": num(self.floor_rate_pct),
             "pass_mark": num(self.pass_mark),
+            "capability_score_max": num(self.capability_score_max),
+            "price_score_max": num(self.price_score_max),
+            "price_score_min": num(self.price_score_min),
             "price_weight": num(self.price_weight),
             "quality_weight": num(self.quality_weight),
         }
@@ -397,7 +412,7 @@ class Lot(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=LotStatus.EVALUATION,
         target=LotStatus.UNSUCCESSFUL,
-        permission=_is_lot_officer,
+        permission=lambda lot, user: _is_platform(lot, user) or _is_lot_officer(lot, user),
     )
     def fail(self, *, reason: str):
         self.status_reason = reason

@@ -202,6 +202,9 @@ def standard_procedure(code: str) -> ProcedureType:
     """A procedure type the migrations seed; re-seeded after a transactional test's flush."""
     types = importlib.import_module("procurement.migrations.0002_procedure_types").TYPES
     values = next(t for t in types if t["code"] == code)
+    if values["method"] == "qualification_review":
+        later = importlib.import_module("procurement.migrations.0006_qualification_scores")
+        values = {**values, **later.QUALIFICATION_SCORES}
     return ProcedureType.objects.get_or_create(code=code, defaults=values)[0]
 
 
@@ -213,6 +216,11 @@ def lowest_price(db):
 @pytest.fixture
 def qualification_review(db):
     return standard_procedure("qualification-review")
+
+
+@pytest.fixture
+def best_value(db):
+    return standard_procedure("best-value")
 
 
 def deadlines(

@@ -294,6 +294,9 @@ PKI_ENROLLMENT_POLICY = "suppliers.enrollment.signing_refusal"
 # Prepares a tender's sealing when it is published (its opening key, the shares for its
 # opening officers, sealed reserve prices): bidding does it, procurement only calls it.
 TENDER_SEALING_PREPARE = "bidding.publication.tender_sealing_prepare"
+# Starts a lot's evaluation when its tender's opening completes (evaluation ranks the bids
+# by the tender's method); procurement only calls it, in the opening's transaction.
+LOT_EVALUATION_START = "evaluation.services.evaluation_start"
 # Run by the tender clock on every tick: resume openings whose key was rebuilt (a runner
 # that died, or the embedded platform, which has no Celery worker).
 CLOCK_JOBS = ["bidding.opening.openings_resume"]

@@ -1,0 +1,155 @@
+"""Evaluation of a lot after its opening, the bids' reviews in their order, and awards."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from bidding.models import Bid
+from procurement.models import Lot, Method
+
+
+class Evaluation(models.Model):
+    """One lot's evaluation, started by the platform when the opening completes: the method
+    the tender's procedure names, and for a qualification review the estimated price with
+    everything needed to recompute it (published)."""
+
+    lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="evaluation")
+    method = models.CharField(_("method"), max_length=30, choices=Method.choices)
+    started_at = models.DateTimeField()
+    # qualification review: {"prices", "pick_counts", "chosen", "estimated", "floor", ...}
+    estimate = models.JSONField(_("estimated price"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation")
+
+    def __str__(self) -> str:
+        return f"{self.lot} ({self.method})"
+
+
+class ReviewStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    PROPOSED = "proposed", _("Under review")
+    OUT_OF_RANGE = "out_of_range", _("Outside the price range")
+    FAILED = "failed", _("Below the pass mark")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    AWARDED = "awarded", _("Awarded")
+
+
+class BidReview(ConcurrentTransitionMixin, models.Model):
+    """One opened bid in its lot's evaluation. Bids are reviewed in `rank` order, one at a
+    time: the bid under review (`proposed`) is awarded, disqualified with a reason, or (in a
+    qualification review) scored below the pass mark; then the next one is proposed."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reviews")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="review")
+    rank = models.PositiveIntegerField(_("order of review"), null=True, blank=True)
+    status = FSMField(
+        _("status"), default=ReviewStatus.WAITING, choices=ReviewStatus.choices, protected=True
+    )
+    capability_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    evidence = models.TextField(_("evidence for the capability score"), blank=True)
+    price_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    total_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation"],
+                condition=models.Q(status="proposed"),
+                name="one_bid_under_review",
+            )
+        ]
+        verbose_name = _("bid review")
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.lot} #{self.rank} {self.status}"
+
+    @transition(field=status, source=ReviewStatus.WAITING, target=ReviewStatus.PROPOSED)
+    def propose(self):
+        pass
+
+    @transition(field=status, source=ReviewStatus.WAITING, target=ReviewStatus.OUT_OF_RANGE)
+    def out_of_range(self, *, reason: str):
+        self.reason = reason
+
+    @transition(field=status, source=ReviewStatus.PROPOSED, target=ReviewStatus.DISQUALIFIED)
+    def disqualify(self, *, actor, now, reason: str):
+        self.decided_by, self.decided_at, self.reason = actor, now, reason
+
+    @transition(field=status, source=ReviewStatus.PROPOSED, target=ReviewStatus.FAILED)
+    def fail(self, *, actor, now, score):
+        self.record_score(actor, now, score)
+
+    @transition(field=status, source=ReviewStatus.PROPOSED, target=ReviewStatus.AWARDED)
+    def award(self, *, actor, now, score=None):
+        if score is not None:
+            self.record_score(actor, now, score)
+        self.decided_by, self.decided_at = actor, now
+
+    @transition(field=status, source=ReviewStatus.AWARDED, target=ReviewStatus.PROPOSED)
+    def reopen(self):
+        """Its award was taken back: the bid is under review again."""
+
+    def record_score(self, actor, now, score) -> None:
+        """The scores it was decided on (a passing bid keeps them until it is awarded)."""
+        self.capability_score, self.price_score = score.capability, score.price
+        self.total_score = score.total
+        self.decided_by, self.decided_at = actor, now
+
+
+class AwardStatus(models.TextChoices):
+    PENDING = "pending", _("In standstill")
+    ACTIVE = "active", _("Final")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Award(ConcurrentTransitionMixin, models.Model):
+    """The officer's signed decision to award a lot to a bid. It stays pending through the
+    standstill, in which bidders of the lot may complain; it becomes final when the
+    standstill ends with no complaint pending, or is cancelled when a complaint is upheld."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="awards")
+    review = models.ForeignKey(BidReview, on_delete=models.PROTECT, related_name="awards")
+    status = FSMField(
+        _("status"), default=AwardStatus.PENDING, choices=AwardStatus.choices, protected=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("awarded"))
+    statement = models.BinaryField(_("award statement (canonical JSON)"))
+    signature = models.BinaryField(_("officer's signature (CMS, detached)"))
+    signer = models.CharField(_("signing certificate (SHA-256)"), max_length=64)
+    standstill_until = models.DateTimeField(_("standstill ends"))
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["lot", "decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=models.Q(status__in=["pending", "active"]),
+                name="one_live_award_per_lot",
+            )
+        ]
+        verbose_name = _("award")
+
+    def __str__(self) -> str:
+        return f"{self.lot} → {self.review.bid.supplier} ({self.status})"
+
+    @transition(field=status, source=AwardStatus.PENDING, target=AwardStatus.ACTIVE)
+    def finalise(self, *, now):
+        self.closed_at = now
+
+    @transition(field=status, source=AwardStatus.PENDING, target=AwardStatus.CANCELLED)
+    def cancel(self, *, now, reason: str):
+        self.closed_at, self.reason = now, reason
