@@ -69,3 +69,33 @@ def award_changed(award) -> None:
     live_publish(
         topics=[tender_topic(award.lot.tender_id)], kind=AWARD_CHANGED, payload=award_payload(award)
     )
+
+
+COMPLAINT_CHANGED = "complaint.changed"
+
+
+def complaint_payload(complaint) -> dict:
+    """The docket entry: who complained, when, on what grounds, and the decision."""
+    return {
+        "complaint": complaint.pk,
+        "award": complaint.award_id,
+        "lot": complaint.award.lot.number,
+        "supplier": complaint.supplier.organisation.code,
+        "supplier_name": complaint.supplier.organisation.name,
+        "filed_at": complaint.filed_at.isoformat(),
+        "text": complaint.text,
+        "documents": [
+            {"name": d.name, "sha256": d.sha256, "size": d.size} for d in complaint.documents.all()
+        ],
+        "status": complaint.status,
+        "decided_at": complaint.decided_at.isoformat() if complaint.decided_at else None,
+        "reason": complaint.decision_reason,
+    }
+
+
+def complaint_changed(complaint) -> None:
+    live_publish(
+        topics=[tender_topic(complaint.award.lot.tender_id)],
+        kind=COMPLAINT_CHANGED,
+        payload=complaint_payload(complaint),
+    )

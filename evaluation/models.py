@@ -153,3 +153,88 @@ class Award(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=AwardStatus.PENDING, target=AwardStatus.CANCELLED)
     def cancel(self, *, now, reason: str):
         self.closed_at, self.reason = now, reason
+
+
+class ComplaintStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Under review")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A complaint in these states blocks the award from becoming final and the contract.
+COMPLAINT_PENDING = [ComplaintStatus.SUBMITTED, ComplaintStatus.ACCEPTED]
+
+
+class Complaint(ConcurrentTransitionMixin, models.Model):
+    """A bidder's complaint against an award, filed during its standstill. The platform's
+    review body accepts it for review (or rejects it as inadmissible, which dismisses it)
+    and decides it, with reasons; upheld, the award is cancelled and evaluation resumes."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="complaints")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="complaints"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed"))
+    text = models.TextField(_("grounds"))
+    status = FSMField(
+        _("status"),
+        default=ComplaintStatus.SUBMITTED,
+        choices=ComplaintStatus.choices,
+        protected=True,
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+
+    class Meta:
+        ordering = ["filed_at", "id"]
+        verbose_name = _("complaint")
+
+    def __str__(self) -> str:
+        return f"{self.award.lot}: {self.supplier} ({self.status})"
+
+    @transition(field=status, source=ComplaintStatus.SUBMITTED, target=ComplaintStatus.ACCEPTED)
+    def accept(self, *, reviewer, now):
+        self.reviewer, self.accepted_at = reviewer, now
+
+    @transition(field=status, source=ComplaintStatus.SUBMITTED, target=ComplaintStatus.DISMISSED)
+    def reject(self, *, reviewer, now, reason: str):
+        """Not admissible (out of time, not a bidder's, no grounds): dismissed unheard."""
+        self.reviewer, self.decided_at, self.decision_reason = reviewer, now, reason
+
+    @transition(field=status, source=ComplaintStatus.ACCEPTED, target=ComplaintStatus.UPHELD)
+    def uphold(self, *, now, reason: str):
+        self.decided_at, self.decision_reason = now, reason
+
+    @transition(field=status, source=ComplaintStatus.ACCEPTED, target=ComplaintStatus.DISMISSED)
+    def dismiss(self, *, now, reason: str):
+        self.decided_at, self.decision_reason = now, reason
+
+    @transition(field=status, source=COMPLAINT_PENDING, target=ComplaintStatus.WITHDRAWN)
+    def withdraw(self, *, now):
+        self.decided_at = now
+
+
+class ComplaintDocument(models.Model):
+    """A document filed with a complaint; seen by the complainant, the buyer and the
+    review body, its hash by everyone."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="complaints/")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("complaint document")
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,7 +22,7 @@ from core.audit import audit_record, tender_stream
 from core.workdays import working_days_after
 from esign.person_signature import person_signature_check
 from procurement import lots
-from procurement.models import Lot, LotStatus, Method
+from procurement.models import Lot, LotStatus, Method, Tender
 
 from . import events
 from .estimated_price import estimated_price
@@ -33,7 +33,8 @@ from .scoring import qualification_score
 AWARD_FORMAT = "jangteo-award/1"
 
 
-def _audit(lot: Lot, kind: str, actor, data: dict, obj=None) -> None:
+def lot_audit(lot: Lot, kind: str, actor, data: dict, obj=None) -> None:
+    """An evaluation event on the tender's public stream."""
     audit_record(
         stream=tender_stream(lot.tender.ocid),
         kind=kind,
@@ -78,7 +79,7 @@ def evaluation_start(*, lot: Lot) -> Evaluation:
         if bid.pk not in ranked:
             review.out_of_range(reason=_out_of_range_reason(bid.amount, evaluation.estimate))
             review.save()
-    _audit(
+    lot_audit(
         lot,
         "evaluation.started",
         None,
@@ -134,8 +135,11 @@ def _locked_review(review: BidReview) -> BidReview:
 
 
 def _under_review(review: BidReview, actor) -> BidReview:
+    # The tender, then the lot, then the review: the order procurement.lots locks in.
+    lot = Lot.objects.select_related("tender").get(pk=review.evaluation.lot_id)
+    Tender.objects.select_for_update().get(pk=lot.tender_id)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
     review = _locked_review(review)
-    lot = Lot.objects.select_for_update().get(pk=review.evaluation.lot_id)
     _require_officer(lot, actor)
     if lot.status != LotStatus.EVALUATION or review.status != ReviewStatus.PROPOSED:
         raise EvaluationError(_("This bid is not the one under review."), code="state")
@@ -152,7 +156,7 @@ def review_disqualify(*, review: BidReview, actor, reason: str) -> BidReview:
         review.disqualify(actor=actor, now=clock.now(), reason=reason.strip())
         review.save()
         lot = review.evaluation.lot
-        _audit(lot, "evaluation.disqualified", actor, events.review_payload(review), review)
+        lot_audit(lot, "evaluation.disqualified", actor, events.review_payload(review), review)
         events.review_changed(review)
         _propose_next(review.evaluation, actor=actor)
     return review
@@ -191,7 +195,7 @@ def review_score(*, review: BidReview, actor, capability: Decimal, evidence: str
             review.fail(actor=actor, now=now, score=score)
             review.save()
         lot = evaluation.lot
-        _audit(lot, "evaluation.scored", actor, events.review_payload(review), review)
+        lot_audit(lot, "evaluation.scored", actor, events.review_payload(review), review)
         events.review_changed(review)
         if not score.passed:
             _propose_next(evaluation, actor=actor)
@@ -246,6 +250,6 @@ def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
             standstill_until=working_days_after(now, lot.tender.terms["standstill_days"]),
         )
         lots.lot_award(lot=lot, actor=actor, data={"award": award.pk})
-        _audit(lot, "award.made", actor, events.award_payload(award), award)
+        lot_audit(lot, "award.made", actor, events.award_payload(award), award)
         events.award_changed(award)
     return award

@@ -298,8 +298,9 @@ TENDER_SEALING_PREPARE = "bidding.publication.tender_sealing_prepare"
 # by the tender's method); procurement only calls it, in the opening's transaction.
 LOT_EVALUATION_START = "evaluation.services.evaluation_start"
 # Run by the tender clock on every tick: resume openings whose key was rebuilt (a runner
-# that died, or the embedded platform, which has no Celery worker).
-CLOCK_JOBS = ["bidding.opening.openings_resume"]
+# that died, or the embedded platform, which has no Celery worker),
+# and finalise awards whose standstill has ended with no complaint pending.
+CLOCK_JOBS = ["bidding.opening.openings_resume", "evaluation.complaints.awards_finalise_due"]
 
 # OCDS publisher prefix: every contracting process is `<prefix>-<number>`.
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")
