@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.utils import timezone
+from django_fsm import FSMFieldMixin
 
 from accounts.models import Organisation, Role
 from core import clock
@@ -55,10 +56,15 @@ def _date(value):
 
 
 def _partial(model, **values):
-    """An instance with only these fields loaded (from_db wants them in the model's order)."""
+    """An instance with only these fields loaded (from_db wants them in the model's order).
+    Its state fields must be among them: a model with transitions reads them as it is made,
+    and would query for each one missing."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     if len(names) != len(values):
         raise ValueError(f"not all concrete fields of {model.__name__}: {sorted(values)}")
+    states = {f.attname for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)}
+    if not states <= values.keys():
+        raise ValueError(f"{model.__name__} needs its state fields read: {sorted(states)}")
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
@@ -85,10 +91,11 @@ class Context:
 
 CONTEXT_SQL = """
 SELECT {clock}, c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code, s.id, s.status,
-  (SELECT l.id FROM procurement_lot l WHERE l.tender_id = %s AND l.number = %s),
+  l.id, l.status,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
           AND b.idempotency_key = %s AND b.idempotency_key <> '')
 FROM (SELECT 1 AS one) AS one
+LEFT JOIN procurement_lot l ON l.tender_id = %s AND l.number = %s
 LEFT JOIN esign_certificate c ON c.fingerprint = %s
 LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
 LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id AND EXISTS (
@@ -103,11 +110,11 @@ def context_read(
     with connection.cursor() as cursor:
         cursor.execute(
             CONTEXT_SQL.format(clock=_clock_column()),
-            [tender_id, lot_number, actor_id, idempotency_key, fingerprint, actor_id]
+            [actor_id, idempotency_key, tender_id, lot_number, fingerprint, actor_id]
             + list(BIDDER_ROLES),
         )
         (now, c_id, holder_id, c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status,
-         lot_id, key_used) = cursor.fetchone()  # fmt: skip
+         lot_id, lot_status, key_used) = cursor.fetchone()  # fmt: skip
     certificate = supplier = lot = None
     if c_id is not None:
         organisation = _partial(Organisation, id=o_id, name=o_name, code=o_code)
@@ -125,7 +132,7 @@ def context_read(
             supplier = _partial(Supplier, id=s_id, organisation_id=o_id, status=s_status)
             supplier.organisation = organisation
     if lot_id is not None:
-        lot = _partial(Lot, id=lot_id, tender_id=tender_id, number=lot_number)
+        lot = _partial(Lot, id=lot_id, tender_id=tender_id, number=lot_number, status=lot_status)
     return Context(_now(now), certificate, supplier, lot, bool(key_used))
 
 
