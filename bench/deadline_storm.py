@@ -374,13 +374,16 @@ def main() -> None:
             f"  storm: {len(bodies)} submissions, {args.concurrency} clients, "
             f"{args.servers} platform processes, deadline in {args.window:.0f} s ..."
         )
+        cpu_before = cpu_seconds(processes)
         storm = run_clients(ports, path, bodies, args.concurrency)
+        cpu_after = cpu_seconds(processes)
+        cpu = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
         wait = deadline_mono - 2 - time.monotonic()
         if wait < 0:
             print("  (the storm ran into the deadline: raise --window)")
         time.sleep(max(wait, 0))
         edge = run_clients(ports, path, bodies * 2, args.concurrency, until=deadline_mono + 2)
-        report(storm, edge, deadline, deadline_mono, floor_rate, args)
+        report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu)
     finally:
         for process in processes:
             process.terminate()
@@ -391,8 +394,32 @@ def main() -> None:
         drop()
 
 
-def report(storm, edge, deadline, deadline_mono, floor_rate, args) -> None:
+def cpu_seconds(servers) -> tuple[float, float, float]:
+    """CPU time used so far by the platform processes, this process (the clients) and
+    PostgreSQL's processes on this machine (Linux /proc)."""
+
+    def of(pid) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    postgres += of(entry.name)
+            except OSError:
+                continue
+    own = os.times()
+    return sum(of(p.pid) for p in servers), own.user + own.system, postgres
+
+
+def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu) -> None:
     from bidding.models import Bid, Receipt
+    from core.audit import sealed_stream, verify_stream
 
     accepted = [r for r in storm if r[2] == 201]
     failed = [r for r in storm if r[2] not in (201,)]
@@ -405,6 +432,7 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args) -> None:
     edge_refused = [r for r in edge if r[2] == 409 and r[5] == "deadline"]
     refused_early = [r for r in edge_refused if r[1] < deadline_mono - 0.05]
     rate = len(accepted) / span
+    chain = verify_stream(sealed_stream(tender.ocid))
     print(
         f"\nDeadline storm: {args.suppliers} suppliers, {len(storm)} submissions, "
         f"{args.concurrency} clients, {args.servers} platform processes, PostgreSQL, "
@@ -419,6 +447,10 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args) -> None:
         f"  lost              {len(receipts) - len(stored):>6}   (must be 0)\n"
         f"  late accepted     {late_in_db:>6}   (must be 0)\n"
         f"  refused early     {len(refused_early):>6}   (must be 0)\n"
+        f"  audit chain       {'intact' if chain is None else chain}\n"
+        f"  CPU per bid       platform {cpu[0] / len(storm) * 1000:.2f} ms, clients "
+        f"{cpu[1] / len(storm) * 1000:.2f} ms, PostgreSQL {cpu[2] / len(storm) * 1000:.2f} ms"
+        f" (during the storm, per submission sent)\n"
         f"  floor             {floor_rate:>8.1f} rows/s bare PostgreSQL inserts of the same "
         f"rows, same concurrency\n"
         f"  platform / floor  {rate / floor_rate:8.2f}"
