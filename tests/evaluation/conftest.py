@@ -59,11 +59,17 @@ def opened_tender(published, bidders, third_bidder, openers):
         traveller = time_machine.travel(tender.bid_open_at + timedelta(hours=1), tick=False)
         tender.travel = traveller.start()
         travels.append(traveller)
+
+        def finish():  # back to the real clock before the next tender is made
+            travels.remove(traveller)
+            traveller.stop()
+
+        tender.finish = finish
         for index, (amount, picks) in bids.items():
             submit(tender, everyone[index], amount=amount, picks=picks)
         open_with(tender, openers[0], openers[1])
         return tender
 
     yield make
-    for traveller in travels:
+    for traveller in reversed(travels):
         traveller.stop()
