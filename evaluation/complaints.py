@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from accounts.models import Role
-from accounts.permissions import is_operator, organisations_where
+from accounts.models import OrganisationKind, Role
+from accounts.permissions import organisations_where
 from bidding.models import Bid, BidStatus
 from core import clock
 from procurement import lots
@@ -95,7 +95,12 @@ def _locked(complaint: Complaint) -> Complaint:
 
 
 def _require_reviewer(actor) -> None:
-    if not is_operator(actor):
+    """The review body: reviewers of the platform's own organisation."""
+    if (
+        not organisations_where(actor, Role.REVIEWER)
+        .filter(kind=OrganisationKind.PLATFORM)
+        .exists()
+    ):
         raise PermissionDenied(_("Only the platform's review body decides complaints."))
 
 

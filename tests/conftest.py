@@ -194,6 +194,12 @@ def operator(platform):
 
 
 @pytest.fixture
+def reviewer(platform):
+    """A member of the platform's review body, who decides complaints."""
+    return _person("reviewer", platform, Role.REVIEWER)
+
+
+@pytest.fixture
 def outsider(db):
     return _person("outsider", None)
 

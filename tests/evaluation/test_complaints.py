@@ -57,7 +57,7 @@ def test_a_clean_standstill_makes_the_award_final_and_the_lot_goes_to_contractin
 
 
 def test_a_dismissed_complaint_holds_the_award_until_it_is_decided(
-    awarded, bidders, operator, django_capture_on_commit_callbacks
+    awarded, bidders, reviewer, django_capture_on_commit_callbacks
 ):
     tender, award = awarded
     with django_capture_on_commit_callbacks(execute=True):
@@ -65,10 +65,10 @@ def test_a_dismissed_complaint_holds_the_award_until_it_is_decided(
     assert complaint.documents.get().sha256
     after_standstill(tender, award)
     assert complaints.awards_finalise_due() == 0  # pending: blocked
-    complaints.complaint_accept(complaint=complaint, actor=operator)
+    complaints.complaint_accept(complaint=complaint, actor=reviewer)
     assert complaints.awards_finalise_due() == 0  # under review: still blocked
     complaints.complaint_decide(
-        complaint=complaint, actor=operator, upheld=False, reason="면허는 유효합니다"
+        complaint=complaint, actor=reviewer, upheld=False, reason="면허는 유효합니다"
     )
     assert complaints.awards_finalise_due() == 1
     assert status_of(tender) == (TenderStatus.CONTRACTING, LotStatus.CONTRACTING)
@@ -80,13 +80,13 @@ def test_a_dismissed_complaint_holds_the_award_until_it_is_decided(
 
 
 def test_an_upheld_complaint_cancels_the_award_and_evaluation_resumes(
-    awarded, bidders, operator, officer_signer
+    awarded, bidders, reviewer, officer_signer
 ):
     tender, award = awarded
     complaint = file(award, bidders[0])
-    complaints.complaint_accept(complaint=complaint, actor=operator)
+    complaints.complaint_accept(complaint=complaint, actor=reviewer)
     complaints.complaint_decide(
-        complaint=complaint, actor=operator, upheld=True, reason="면허 만료 확인"
+        complaint=complaint, actor=reviewer, upheld=True, reason="면허 만료 확인"
     )
     award.refresh_from_db()
     assert (award.status, award.reason) == (AwardStatus.CANCELLED, "면허 만료 확인")
@@ -124,17 +124,19 @@ def test_only_bidders_of_the_lot_complain_and_only_during_the_standstill(
     assert not award.complaints.exists()
 
 
-def test_only_the_review_body_decides_and_always_with_reasons(awarded, bidders, officer, operator):
+def test_only_the_review_body_decides_and_always_with_reasons(
+    awarded, bidders, officer, reviewer, operator
+):
     _, award = awarded
     complaint = file(award, bidders[0])
-    for person in (officer, bidders[0].user):
+    for person in (officer, bidders[0].user, operator):
         with pytest.raises(PermissionDenied):
             complaints.complaint_accept(complaint=complaint, actor=person)
     with pytest.raises(EvaluationError, match="cannot be done now"):
-        complaints.complaint_decide(complaint=complaint, actor=operator, upheld=True, reason="x")
+        complaints.complaint_decide(complaint=complaint, actor=reviewer, upheld=True, reason="x")
     with pytest.raises(EvaluationError, match="reasons"):
-        complaints.complaint_reject(complaint=complaint, actor=operator, reason="")
-    complaints.complaint_reject(complaint=complaint, actor=operator, reason="기간 경과 후 접수")
+        complaints.complaint_reject(complaint=complaint, actor=reviewer, reason="")
+    complaints.complaint_reject(complaint=complaint, actor=reviewer, reason="기간 경과 후 접수")
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.DISMISSED
     assert complaint.decision_reason == "기간 경과 후 접수"

@@ -29,7 +29,7 @@ AMOUNTS = {0: (95_000_000, ()), 1: (93_000_000, ()), 2: (97_000_000, ())}
 
 
 def test_the_lot_lifecycle_keeps_its_invariants(
-    opened_tender, lowest_price, officer_signer, operator, bidders, third_bidder
+    opened_tender, lowest_price, officer_signer, reviewer, bidders, third_bidder
 ):
     everyone = [*bidders, third_bidder]
 
@@ -100,14 +100,14 @@ def test_the_lot_lifecycle_keeps_its_invariants(
             complaint = self.open_complaints().first()
             try:
                 if decision == "accept":
-                    complaints.complaint_accept(complaint=complaint, actor=operator)
+                    complaints.complaint_accept(complaint=complaint, actor=reviewer)
                 elif decision == "reject":
-                    complaints.complaint_reject(complaint=complaint, actor=operator, reason="각하")
+                    complaints.complaint_reject(complaint=complaint, actor=reviewer, reason="각하")
                 elif decision == "withdraw":
                     complaints.complaint_withdraw(complaint=complaint, actor=complaint.filed_by)
                 else:
                     complaints.complaint_decide(
-                        complaint=complaint, actor=operator, upheld=decision == "uphold",
+                        complaint=complaint, actor=reviewer, upheld=decision == "uphold",
                         reason="심의 결과",
                     )  # fmt: skip
             except ValidationError:
