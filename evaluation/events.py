@@ -36,6 +36,7 @@ def review_payload(review) -> dict:
         "status": review.status,
         "capability_score": _decimal(review.capability_score),
         "evidence": review.evidence,
+        "technical_score": _decimal(review.technical_score),
         "price_score": _decimal(review.price_score),
         "total_score": _decimal(review.total_score),
         "reason": review.reason,
@@ -98,4 +99,26 @@ def complaint_changed(complaint) -> None:
         topics=[tender_topic(complaint.award.lot.tender_id)],
         kind=COMPLAINT_CHANGED,
         payload=complaint_payload(complaint),
+    )
+
+
+COMMITTEE_CHANGED = "committee.changed"
+
+
+def committee_payload(evaluation) -> dict:
+    """How far the committee is; never a score before the award."""
+    members = list(evaluation.members.all())
+    return {
+        "lot": evaluation.lot.number,
+        "members": len(members),
+        "declared": sum(1 for m in members if m.declared_at),
+        "submitted": sum(1 for m in members if m.submitted_at),
+    }
+
+
+def committee_changed(evaluation) -> None:
+    live_publish(
+        topics=[tender_topic(evaluation.lot.tender_id)],
+        kind=COMMITTEE_CHANGED,
+        payload=committee_payload(evaluation),
     )

@@ -48,6 +48,7 @@ class BidReview(ConcurrentTransitionMixin, models.Model):
         _("status"), default=ReviewStatus.WAITING, choices=ReviewStatus.choices, protected=True
     )
     capability_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    technical_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     evidence = models.TextField(_("evidence for the capability score"), blank=True)
     price_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     total_score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
@@ -78,6 +79,11 @@ class BidReview(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=ReviewStatus.WAITING, target=ReviewStatus.OUT_OF_RANGE)
     def out_of_range(self, *, reason: str):
         self.reason = reason
+
+    @transition(field=status, source=ReviewStatus.WAITING, target=ReviewStatus.FAILED)
+    def technical_fail(self, *, technical, reason: str):
+        """Best value: below the technical threshold, so never ranked."""
+        self.technical_score, self.reason = technical, reason
 
     @transition(field=status, source=ReviewStatus.PROPOSED, target=ReviewStatus.DISQUALIFIED)
     def disqualify(self, *, actor, now, reason: str):
@@ -238,3 +244,49 @@ class ComplaintDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommitteeMember(models.Model):
+    """A member of a best-value lot's evaluation committee. Before scoring, the member signs
+    a declaration of no conflict of interest with the bidders; then scores every bid on
+    every criterion alone and signs the score sheet. Nobody sees a member's scores until
+    every member has submitted; they are published with the award."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    appointed_at = models.DateTimeField()
+    declaration = models.BinaryField(_("declaration (canonical JSON)"), null=True)
+    declaration_signature = models.BinaryField(null=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+    scoresheet = models.BinaryField(_("score sheet (canonical JSON)"), null=True)
+    scoresheet_signature = models.BinaryField(null=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "id"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "member"], name="member_once")]
+        verbose_name = _("committee member")
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.lot}: {self.member}"
+
+
+class TechnicalScore(models.Model):
+    """One member's score of one bid on one criterion, from their signed score sheet."""
+
+    member = models.ForeignKey(CommitteeMember, on_delete=models.CASCADE, related_name="scores")
+    review = models.ForeignKey(BidReview, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.CharField(max_length=40)
+    score = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "review", "criterion"], name="score_once")
+        ]
+        verbose_name = _("technical score")
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.criterion}={self.score}"

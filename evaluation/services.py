@@ -73,10 +73,15 @@ def evaluation_start(*, lot: Lot) -> Evaluation:
         evaluation.estimate = events.estimate_payload(lot.reserve_prices.prices, estimate)
         evaluation.save(update_fields=["estimate"])
         in_range = [bid for bid in bids if estimate.within(bid.amount)]
-    ranked = {bid.pk: rank for rank, bid in enumerate(in_range, start=1)}
+    # Best value is ranked by its committee, at the end (evaluation.committee).
+    ranked = (
+        {}
+        if evaluation.method == Method.BEST_VALUE
+        else {bid.pk: rank for rank, bid in enumerate(in_range, start=1)}
+    )
     for bid in bids:
         review = BidReview.objects.create(evaluation=evaluation, bid=bid, rank=ranked.get(bid.pk))
-        if bid.pk not in ranked:
+        if bid.pk not in ranked and evaluation.method != Method.BEST_VALUE:
             review.out_of_range(reason=_out_of_range_reason(bid.amount, evaluation.estimate))
             review.save()
     lot_audit(

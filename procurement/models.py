@@ -66,6 +66,13 @@ class ProcedureType(models.Model):
     price_score_min = models.DecimalField(
         _("lowest price score"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # Best value: the technical criteria the committee scores, [{"code", "name", "name_en",
+    # "points"}] with points adding up to 100, and the share of those points a bid must
+    # reach to be ranked at all.
+    technical_criteria = models.JSONField(_("technical criteria"), default=list, blank=True)
+    technical_threshold_pct = models.DecimalField(
+        _("technical threshold (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     price_weight = models.DecimalField(
         _("price weight (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
@@ -120,6 +127,8 @@ class ProcedureType(models.Model):
             "capability_score_max": num(self.capability_score_max),
             "price_score_max": num(self.price_score_max),
             "price_score_min": num(self.price_score_min),
+            "technical_criteria": list(self.technical_criteria),
+            "technical_threshold_pct": num(self.technical_threshold_pct),
             "price_weight": num(self.price_weight),
             "quality_weight": num(self.quality_weight),
         }

@@ -211,6 +211,9 @@ def standard_procedure(code: str) -> ProcedureType:
     if values["method"] == "qualification_review":
         later = importlib.import_module("procurement.migrations.0006_qualification_scores")
         values = {**values, **later.QUALIFICATION_SCORES}
+    if values["method"] == "best_value":
+        later = importlib.import_module("procurement.migrations.0007_technical_criteria")
+        values = {**values, **later.BEST_VALUE_TECHNICAL}
     return ProcedureType.objects.get_or_create(code=code, defaults=values)[0]
 
 

@@ -73,3 +73,17 @@ def opened_tender(published, bidders, third_bidder, openers):
     yield make
     for traveller in reversed(travels):
         traveller.stop()
+
+
+@pytest.fixture
+def evaluators(pki, agency):
+    """Five evaluators of the buying agency, each with a certificate of it."""
+    from accounts.models import Role
+
+    people = []
+    for n in range(1, 6):
+        user = _person(f"evaluator{n}", agency, Role.EVALUATOR)
+        key, csr = make_csr()
+        record = certificate_issue(holder=user, organisation=agency, csr_data=csr, actor=user)
+        people.append(Signer(user, key, x509.load_pem_x509_certificate(record.pem.encode())))
+    return people
