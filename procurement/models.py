@@ -241,6 +241,15 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     # What the notice publishes about the sealing, set once at publication: the opening
     # public key every bid is sealed to and, per lot, the commitment to its reserve prices.
     sealing = models.JSONField(_("sealing terms"), default=dict, blank=True)
+    # A re-tender of an unsuccessful lot names it, so the two are linked in public.
+    retender_of = models.ForeignKey(
+        "Lot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retenders",
+        verbose_name=_("re-tender of"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
