@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from core.audit import PLATFORM_STREAM, audit_record
+from core.audit import PLATFORM_STREAM, audit_record, prepared_cursor
 
 from .models import ApiToken, User
 
@@ -107,7 +107,7 @@ def _convert(value, conversion):
 def _token_and_user(*, prefix: str, digest: str):
     """(token id, its last use, its user) of the unrevoked token, or None."""
     sql, names, conversions, last_used = _user_query(connection.vendor)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [prefix, digest])
         row = cursor.fetchone()
     if row is None:

@@ -56,7 +56,7 @@ def receipt_sign(content: dict) -> SignedReceipt:
     roles = [AuthorityRole.RECEIPTS, AuthorityRole.ISSUING]
     if not settings.TSA_URL:
         roles.append(AuthorityRole.TSA)
-    keys = service_keys(*roles)
+    keys, now = service_keys(*roles)
     receipts = keys[AuthorityRole.RECEIPTS].loaded()
     signature = (
         pkcs7.PKCS7SignatureBuilder()
@@ -69,7 +69,7 @@ def receipt_sign(content: dict) -> SignedReceipt:
         )
     )
     tsa = keys[AuthorityRole.TSA].loaded() if AuthorityRole.TSA in keys else None
-    token = timestamp_token(hashlib.sha256(body).digest(), tsa=tsa)
+    token = timestamp_token(hashlib.sha256(body).digest(), tsa=tsa, at=now)
     return SignedReceipt(content["receipt"], body, signature, token)
 
 

@@ -219,21 +219,21 @@ def _certificate_checked(record: Certificate | None, signer, actor, *, now) -> C
 def _store(
     *, tender, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
 ):
-    if not rows.registration_lock(tender_id=tender.pk, supplier_id=supplier.pk, lot_id=lot.pk):
-        raise BidForbidden(
-            _("%(company)s is not registered for this tender.")
-            % {"company": certificate.organisation.name},
-            code="not_registered",
-        )
-    # After the lock, in a new statement: the tender, the supplier and the bid to replace
-    # as they are now, and the clock.
-    fresh = rows.fresh_read(
+    # The registration locked; after the lock, the tender, the supplier and the bid to
+    # replace as they are now, and the clock.
+    fresh = rows.locked_read(
         tender_id=tender.pk,
         supplier_id=supplier.pk,
         lot_id=lot.pk,
         actor_id=actor.pk,
         idempotency_key=idempotency_key,
     )
+    if fresh is None:
+        raise BidForbidden(
+            _("%(company)s is not registered for this tender.")
+            % {"company": certificate.organisation.name},
+            code="not_registered",
+        )
     if fresh.key_used and (replay := _replayed(actor, idempotency_key, digest)):
         return replay  # the first request committed while this one waited for the lock
     tender, supplier, now = fresh.tender, fresh.supplier, fresh.now
@@ -278,17 +278,15 @@ def _store(
         idempotency_key=idempotency_key,
         request_digest=digest,
     )
-    rows.insert_row(bid)
     receipt = Receipt(
         number=signed.number,
         kind=ReceiptKind.BID,
-        bid=bid,
         body=signed.body,
         signature=signed.signature,
         timestamp=signed.timestamp,
         issued_at=now,
     )
-    rows.insert_row(receipt)
+    rows.bid_and_receipt_insert(bid, receipt)
     audit_record(
         stream=sealed_stream(tender.ocid),
         kind="bid.submitted",

@@ -8,10 +8,10 @@ PostgreSQL adding its row locks), and the rows come back as partial model instan
 
     context_read     before the transaction: the certificate, the bidder's supplier, the
                      lot, an earlier use of the Idempotency-Key, and the clock
-    registration_lock  in it: the registration locked, the lot shared against the opening
-    fresh_read       after the lock, with a new snapshot: the tender and supplier as they
-                     are now, the clock, the key again, the sealed bid to replace
-    insert_row       a new row from a model instance
+    locked_read      in it: the registration locked, the lot shared against the opening;
+                     then, with a new snapshot, the tender and supplier as they are now,
+                     the clock, the key again, the sealed bid to replace
+    insert_row       a new row from a model instance (bid_and_receipt_insert: both)
 """
 
 import functools
@@ -24,11 +24,12 @@ from django_fsm import FSMFieldMixin
 
 from accounts.models import Organisation, Role
 from core import clock
+from core.audit import prepared_cursor
 from esign.models import Certificate
 from procurement.models import Lot, Tender
 from suppliers.models import Supplier
 
-from .models import Bid, BidStatus, ReceiptKind
+from .models import Bid, BidStatus, Receipt, ReceiptKind
 
 BIDDER_ROLES = (Role.BIDDER.value, Role.SUPPLIER_ADMIN.value)
 
@@ -71,7 +72,7 @@ def _partial(model, **values):
 def tender_for_bids(pk: int) -> Tender | None:
     """The published tender `pk` (as `tenders_public` has it) with only its id and status
     loaded: the submission reads the rest of it afresh under its lock."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             "SELECT status FROM procurement_tender WHERE id = %s AND published_at IS NOT NULL",
             [pk],
@@ -107,7 +108,7 @@ LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id AND EXIS
 def context_read(
     *, fingerprint: str, actor_id: int, tender_id: int, lot_number: int, idempotency_key: str
 ) -> Context:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             CONTEXT_SQL.format(clock=_clock_column()),
             [actor_id, idempotency_key, tender_id, lot_number, fingerprint, actor_id]
@@ -136,22 +137,16 @@ def context_read(
     return Context(_now(now), certificate, supplier, lot, bool(key_used))
 
 
-def registration_lock(*, tender_id: int, supplier_id: int, lot_id: int) -> bool:
-    """Lock the supplier's registration for the tender (its submissions and withdrawals
-    queue behind each other; other suppliers' do not) and hold the lot against the opening
-    with a shared lock (submissions never wait for each other; the opening takes the lot
-    exclusively, so it starts only once every bid received before the deadline is
-    committed). False when the supplier is not registered. SQLite runs one writer at a time
-    and needs neither lock."""
-    sql = (
-        "SELECT r.id FROM bidding_tenderregistration r, procurement_lot l "
-        "WHERE r.tender_id = %s AND r.supplier_id = %s AND l.id = %s"
-    )
-    if connection.vendor == "postgresql":
-        sql += " FOR UPDATE OF r FOR KEY SHARE OF l"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [tender_id, supplier_id, lot_id])
-        return cursor.fetchone() is not None
+LOCK_SQL = (
+    "SELECT r.id FROM bidding_tenderregistration r, procurement_lot l "
+    "WHERE r.tender_id = %s AND r.supplier_id = %s AND l.id = %s"
+)
+# The supplier's submissions and withdrawals queue behind each other on its registration
+# (other suppliers' do not); the lot is held against the opening with a shared lock
+# (submissions never wait for each other; the opening takes the lot exclusively, so it
+# starts only once every bid received before the deadline is committed). SQLite runs one
+# writer at a time and needs neither lock.
+LOCK_SQL_POSTGRESQL = LOCK_SQL + " FOR UPDATE OF r FOR KEY SHARE OF l"
 
 
 @dataclass(frozen=True)
@@ -181,28 +176,35 @@ WHERE t.id = %s
 """
 
 
-def fresh_read(
+def locked_read(
     *, tender_id: int, supplier_id: int, lot_id: int, actor_id: int, idempotency_key: str
-) -> Fresh:
-    """Read after `registration_lock`, in a statement of its own: under READ COMMITTED it
-    sees whatever committed while this request waited for the lock (the same supplier's
-    previous submission, the same key's first request)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FRESH_SQL.format(clock=_clock_column()),
-            [
-                actor_id,
-                idempotency_key,
-                supplier_id,
-                lot_id,
-                BidStatus.SEALED.value,
-                ReceiptKind.BID.value,
-                tender_id,
-            ],
-        )
-        (now, ocid, t_status, bid_open_at, bid_close_at, has_categories, o_id, s_status,
-         suspended_until, suspension_reason, o_name, o_code, key_used, previous_id,
-         previous_receipt) = cursor.fetchone()  # fmt: skip
+) -> "Fresh | None":
+    """Lock the supplier's registration and the lot (LOCK_SQL), then read, in a statement
+    of its own, what the submission decides on: under READ COMMITTED that statement sees
+    whatever committed while this one waited for the lock (the same supplier's previous
+    submission, the same key's first request). None when the supplier is not registered."""
+    lock = [tender_id, supplier_id, lot_id]
+    fresh = [
+        actor_id,
+        idempotency_key,
+        supplier_id,
+        lot_id,
+        BidStatus.SEALED.value,
+        ReceiptKind.BID.value,
+        tender_id,
+    ]
+    fresh_sql = FRESH_SQL.format(clock=_clock_column())
+    postgresql = connection.vendor == "postgresql"
+    with prepared_cursor() as cursor:
+        cursor.execute(LOCK_SQL_POSTGRESQL if postgresql else LOCK_SQL, lock)
+        registered = cursor.fetchone() is not None
+        cursor.execute(fresh_sql, fresh)
+        row = cursor.fetchone()
+    if not registered:
+        return None
+    (now, ocid, t_status, bid_open_at, bid_close_at, has_categories, o_id, s_status,
+     suspended_until, suspension_reason, o_name, o_code, key_used, previous_id,
+     previous_receipt) = row  # fmt: skip
     tender = _partial(
         Tender,
         id=tender_id,
@@ -237,7 +239,7 @@ def fresh_read(
 def bid_supersede_save(bid: Bid) -> bool:
     """Store what `Bid.supersede` set, as the model's concurrent-transition save does:
     only if the row is still sealed. False if it no longer was."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             "UPDATE bidding_bid SET status = %s, closed_at = %s WHERE id = %s AND status = %s",
             [bid.status, _field_value(Bid, "closed_at", bid), bid.pk, BidStatus.SEALED.value],
@@ -268,8 +270,47 @@ def insert_row(instance) -> None:
     and set its primary key; one statement, without the ORM's compilation of it."""
     sql, fields = _insert_sql(type(instance), connection.vendor)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, values)
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+
+
+@functools.cache
+def _bid_and_receipt_sql() -> str:
+    """INSERT of a bid and, chained to it, of its receipt (PostgreSQL)."""
+    bid_sql, _ = _insert_sql(Bid, "postgresql")
+    receipt_fields = tuple(f for f in Receipt._meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in receipt_fields)
+    values = ", ".join("bid.id" if f.name == "bid" else "%s" for f in receipt_fields)
+    return (
+        f"WITH bid AS ({bid_sql}) "  # noqa: S608 - the models' own names
+        f"INSERT INTO {quote(Receipt._meta.db_table)} ({columns}) SELECT {values} FROM bid "
+        f"RETURNING {quote('bid_id')}, {quote('id')}"
+    )
+
+
+def bid_and_receipt_insert(bid: Bid, receipt: Receipt) -> None:
+    """`insert_row` of the bid, then of its receipt: on PostgreSQL in one statement."""
+    if connection.vendor != "postgresql":
+        insert_row(bid)
+        receipt.bid = bid
+        insert_row(receipt)
+        return
+    _, bid_fields = _insert_sql(Bid, "postgresql")
+    _, receipt_fields = _insert_sql(Receipt, "postgresql")
+    values = [f.get_db_prep_save(f.pre_save(bid, True), connection) for f in bid_fields]
+    values += [
+        f.get_db_prep_save(f.pre_save(receipt, True), connection)
+        for f in receipt_fields
+        if f.name != "bid"
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(_bid_and_receipt_sql(), values)
+        bid.pk, receipt.pk = cursor.fetchone()
+    for instance in (bid, receipt):
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    receipt.bid = bid

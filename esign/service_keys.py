@@ -10,9 +10,13 @@ keeps it: a replaced key or certificate is read afresh on its next use.
 import functools
 import hashlib
 import threading
+from datetime import datetime
 
 from cryptography import x509
-from django.db import connection
+from django.utils import timezone
+
+from core import clock
+from core.audit import prepared_cursor
 
 from .authority import LoadedAuthority, authority_load
 from .models import Authority
@@ -45,20 +49,24 @@ _current: dict[str, tuple[str, ServiceKey]] = {}
 
 
 @functools.cache
-def _query(count: int) -> str:
-    # The model's own table name; the roles are parameters.
+def _query(count: int, clock_sql: str) -> str:
+    # The model's own table name and a constant clock expression; the roles are parameters.
     table = Authority._meta.db_table
     placeholders = ", ".join(["%s"] * count)
-    return f"SELECT role, certificate_pem, encrypted_key_pem FROM {table} WHERE role IN ({placeholders})"  # noqa: E501, S608
+    return f"SELECT role, certificate_pem, encrypted_key_pem, {clock_sql} FROM {table} WHERE role IN ({placeholders})"  # noqa: E501, S608
 
 
-def service_keys(*roles: str) -> dict[str, ServiceKey]:
-    """The current key of each of `roles` (Authority.DoesNotExist if one has none)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_query(len(roles)), list(roles))
+def service_keys(*roles: str) -> tuple[dict[str, ServiceKey], datetime]:
+    """The current key of each of `roles` (Authority.DoesNotExist if one has none), and the
+    authoritative clock's time once they were read (what a time stamp made with them says:
+    one round trip fewer than asking the clock apart)."""
+    clock_sql = clock.sql()
+    with prepared_cursor() as cursor:
+        cursor.execute(_query(len(roles), clock_sql or "NULL"), list(roles))
         rows = cursor.fetchall()
+    now = rows[0][3] if clock_sql and rows else timezone.now()
     found = {}
-    for role, certificate_pem, encrypted_key_pem in rows:
+    for role, certificate_pem, encrypted_key_pem, _clock in rows:
         version = hashlib.sha256(f"{certificate_pem}\0{encrypted_key_pem}".encode()).hexdigest()
         cached = _current.get(role)
         if cached is None or cached[0] != version:
@@ -67,4 +75,4 @@ def service_keys(*roles: str) -> dict[str, ServiceKey]:
     missing = set(roles) - set(found)
     if missing:
         raise Authority.DoesNotExist(f"no platform authority for {', '.join(sorted(missing))}")
-    return found
+    return found, now

@@ -171,9 +171,10 @@ def _sign(
     nonce: int | None,
     include_certificate: bool,
     tsa: LoadedAuthority | None = None,
+    at: datetime | None = None,
 ) -> bytes:
     """A time-stamp token (ContentInfo, DER) over `digest`, signed by the platform's TSA
-    (`tsa`, or the current one read from the database)."""
+    (`tsa`, or the current one read from the database) at `at` (default: the clock now)."""
     tsa = tsa or authority_load(AuthorityRole.TSA)
     parts = _tsa_parts(tsa.certificate.public_bytes(serialization.Encoding.DER))
     tst_info = _der(
@@ -182,7 +183,7 @@ def _sign(
         + _der(SEQUENCE, _digest_algorithm(algorithm) + _der(OCTET_STRING, digest))
         # Random 128-bit serials: unique without a shared counter on the hot path.
         + core.Integer(secrets.randbits(127)).dump()
-        + core.GeneralizedTime(clock.now()).dump()
+        + core.GeneralizedTime(at or clock.now()).dump()
         + parts.info_tail
         + (core.Integer(nonce).dump() if nonce is not None else b"")
         + parts.tsa_name,
@@ -233,13 +234,19 @@ def timestamp_query(digest: bytes, algorithm: str = "sha256") -> bytes:
 
 
 def timestamp_token(
-    digest: bytes, algorithm: str = "sha256", *, tsa: LoadedAuthority | None = None
+    digest: bytes,
+    algorithm: str = "sha256",
+    *,
+    tsa: LoadedAuthority | None = None,
+    at: datetime | None = None,
 ) -> bytes:
-    """A time-stamp token (CMS ContentInfo, DER) over `digest`, from the configured TSA
-    (`tsa`: the platform TSA's key when the caller has read it already)."""
+    """A time-stamp token (CMS ContentInfo, DER) over `digest`, from the configured TSA.
+    For the platform's own TSA a caller that has just read them may give the TSA's key
+    (`tsa`) and the authoritative clock's time (`at`, read after the stamped content was
+    made)."""
     if not settings.TSA_URL:
         # The platform's own TSA, in this process: nothing travelled, nothing to distrust.
-        return _sign(algorithm, digest, None, include_certificate=True, tsa=tsa)
+        return _sign(algorithm, digest, None, include_certificate=True, tsa=tsa, at=at)
     query = timestamp_query(digest, algorithm)
     answer = _ask_external(query)
     response = tsp.TimeStampResp.load(answer)
