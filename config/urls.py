@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("esign.api_urls")),
     path("api/v1/", include("suppliers.api_urls")),
     path("api/v1/", include("bidding.api_urls")),
+    path("api/v1/", include("evaluation.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("operator/", admin.site.urls),

@@ -32,6 +32,7 @@ def review_payload(review) -> dict:
         "supplier": bid.supplier.organisation.code,
         "supplier_name": bid.supplier.organisation.name,
         "amount": bid.amount,
+        "reserve_picks": bid.reserve_picks,
         "rank": review.rank,
         "status": review.status,
         "capability_score": _decimal(review.capability_score),
