@@ -2,8 +2,6 @@
 shares, and the public opening. Each page is a shell that the browser fills from the API:
 signing, sealing and unsealing shares happen in the page (static/js), never on the server."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -15,7 +13,7 @@ from accounts.permissions import organisations_where
 from core import clock
 from core.live import tender_topic, topic_head
 from procurement.models import TenderStatus
-from procurement.selectors import tenders_public
+from procurement.selectors import status_labels_json, tenders_public
 
 from .api_opening import opening_state
 from .models import BidStatus, OpeningKey, OpeningShare, TenderRegistration
@@ -26,13 +24,6 @@ def _sealed_tender(pk: int):
     if not tender.opening_public_key:
         raise Http404("This tender takes no sealed bids.")
     return tender
-
-
-def _statuses_json() -> str:
-    """Tender status labels for the live client, in the reader's language."""
-    return json.dumps(
-        {value: str(label) for value, label in TenderStatus.choices}, ensure_ascii=False
-    )
 
 
 @login_required
@@ -84,7 +75,7 @@ def bid_page(request, pk: int):
             "bidding_open": tender.status in (TenderStatus.NOTICE, TenderStatus.BIDDING)
             and tender.bid_open_at <= now < tender.bid_close_at,
             "server_time": now,
-            "statuses_json": _statuses_json(),
+            "statuses_json": status_labels_json(),
         },
     )
 
@@ -138,7 +129,7 @@ def opening_page(request, pk: int):
             "live_seq": live_seq,
             "after_deadline": clock.now() >= tender.bid_close_at,
             "server_time": clock.now(),
-            "statuses_json": _statuses_json(),
+            "statuses_json": status_labels_json(),
             "labels": {
                 "statuses": {status.value: str(status.label) for status in BidStatus},
                 # Translators: %(lot)s is a lot number

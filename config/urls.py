@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("suppliers.urls")),
     path("", include("bidding.urls")),
+    path("", include("evaluation.urls")),
     path("", include("esign.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("procurement.api_urls")),

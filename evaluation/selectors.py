@@ -36,6 +36,7 @@ def lot_evaluation_public(evaluation: Evaluation) -> dict:
     )
     payload = {
         "lot": lot.number,
+        "lot_id": lot.pk,
         "title": lot.title,
         "status": lot.status,
         "status_reason": lot.status_reason,

@@ -1,11 +1,13 @@
 """Read queries, scoped to who is looking."""
 
+import json
+
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Role
 from accounts.permissions import organisations_where
 
-from .models import Lot, Tender, TenderDocument
+from .models import Lot, Tender, TenderDocument, TenderStatus
 
 
 def tenders_public() -> QuerySet[Tender]:
@@ -61,3 +63,10 @@ def latest_documents(tender: Tender) -> list[TenderDocument]:
         if current is None or document.version > current.version:
             latest[document.title] = document
     return sorted(latest.values(), key=lambda d: d.title)
+
+
+def status_labels_json() -> str:
+    """Tender status labels for the live client, in the reader's language."""
+    return json.dumps(
+        {value: str(label) for value, label in TenderStatus.choices}, ensure_ascii=False
+    )

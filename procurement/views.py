@@ -4,8 +4,6 @@ Each view parses input, calls one service or selector, and renders. A refused us
 shown on the page it came from with status 400 (403 for a missing role) and changes nothing.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -40,8 +38,7 @@ from .models import CANCELLABLE, Method, Question, Tender, TenderDocument, Tende
 
 def _live_context() -> dict:
     """What the live client needs: status labels in the reader's language."""
-    statuses = {value: str(label) for value, label in TenderStatus.choices}
-    return {"statuses_json": json.dumps(statuses, ensure_ascii=False)}
+    return {"statuses_json": selectors.status_labels_json()}
 
 
 DEADLINE_LABELS = [

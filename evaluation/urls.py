@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import pages
+
+app_name = "evaluation"
+urlpatterns = [
+    path("tenders/<int:pk>/evaluation/", pages.evaluation_page, name="page"),
+]
