@@ -16,6 +16,7 @@ def roles(request):
             "supplier": bool(held & {Role.SUPPLIER_ADMIN, Role.BIDDER}),
             "operator": Role.OPERATOR in held,
             "opener": Role.OPENING_OFFICER in held,
+            "evaluator": Role.EVALUATOR in held,
         }
 
     return {"nav": SimpleLazyObject(compute)}

@@ -31,6 +31,10 @@ def _forbidden(error: PermissionDenied) -> Response:
     return Response({"detail": str(error), "code": "forbidden"}, status=403)
 
 
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def _b64(value: str, name: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)

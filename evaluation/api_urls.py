@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_committee
 
 urlpatterns = [
     path("tenders/<int:pk>/evaluation/", api.tender_evaluation, name="api-tender-evaluation"),
@@ -12,4 +12,16 @@ urlpatterns = [
     path("awards/<int:pk>/complaints/", api.complaint_file, name="api-complaint-file"),
     path("complaints/<int:pk>/decision/", api.complaint_decide, name="api-complaint-decide"),
     path("complaints/<int:pk>/withdrawal/", api.complaint_withdraw, name="api-complaint-withdraw"),
+    path(
+        "evaluations/<int:pk>/committee/",
+        api_committee.committee_appoint,
+        name="api-committee-appoint",
+    ),
+    path("committee/", api_committee.my_seats, name="api-committee-seats"),
+    path(
+        "committee/<int:pk>/declaration/",
+        api_committee.declaration_sign,
+        name="api-committee-declaration",
+    ),
+    path("committee/<int:pk>/scoresheet/", api_committee.scoresheet, name="api-scoresheet"),
 ]

@@ -89,7 +89,7 @@ def committee_appoint(*, evaluation: Evaluation, actor, members: list[User]) -> 
     return appointed
 
 
-def _bidders(evaluation: Evaluation) -> list[BidReview]:
+def committee_bids(evaluation: Evaluation) -> list[BidReview]:
     return list(
         evaluation.reviews.select_related("bid__supplier__organisation").order_by("bid__sha256")
     )
@@ -108,7 +108,7 @@ def declaration_statement(membership: CommitteeMember) -> bytes:
                     "supplier": r.bid.supplier.organisation.code,
                     "name": r.bid.supplier.organisation.name,
                 }
-                for r in _bidders(membership.evaluation)
+                for r in committee_bids(membership.evaluation)
             ],
             "declaration": DECLARATION,
         }
@@ -181,7 +181,7 @@ def _scores_check(evaluation: Evaluation, scores: list[dict]) -> dict:
     criteria = {
         c["code"]: Decimal(c["points"]) for c in evaluation.lot.tender.terms["technical_criteria"]
     }
-    reviews = {r.bid.sha256: r for r in _bidders(evaluation)}
+    reviews = {r.bid.sha256: r for r in committee_bids(evaluation)}
     checked = {}
     for item in scores:
         review, code, text = reviews.get(item.get("bid")), item.get("criterion"), item.get("score")

@@ -2,10 +2,13 @@
 live; the officer's, the bidders' and the review body's actions on the same page, done in
 the browser over the API (the officer signs the award with their own key, in the page)."""
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
+from accounts.permissions import organisations_where
 from core.live import tender_topic, topic_head
 from procurement.models import LotStatus, Method, TenderStatus
 from procurement.selectors import status_labels_json, tenders_public
@@ -62,6 +65,9 @@ def evaluation_page(request, pk: int):
         "officer": selectors.may_evaluate(user, tender),
         "reviewer": selectors.is_review_body(user),
         "complain": complain,
+        "evaluators": selectors.evaluators_of(tender)
+        if selectors.may_evaluate(user, tender)
+        else [],
         "api": "/api/v1/",
     }
     return render(
@@ -81,5 +87,18 @@ def evaluation_page(request, pk: int):
                 TenderStatus.DRAFT,
             ),
             "statuses_json": status_labels_json(),
+        },
+    )
+
+
+@login_required
+def committee_page(request):
+    """An evaluator's seats: sign the declaration, then score and sign, in the browser."""
+    return render(
+        request,
+        "evaluation/committee.html",
+        {
+            "config": {"seats": reverse("api-committee-seats"), "api": "/api/v1/"},
+            "is_evaluator": organisations_where(request.user, Role.EVALUATOR).exists(),
         },
     )

@@ -1,6 +1,6 @@
 """What the public, and each participant, may read of an evaluation."""
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import has_role, organisations_where
 from bidding.models import Bid, BidStatus
 
@@ -37,6 +37,7 @@ def lot_evaluation_public(evaluation: Evaluation) -> dict:
     payload = {
         "lot": lot.number,
         "lot_id": lot.pk,
+        "evaluation": evaluation.pk,
         "title": lot.title,
         "status": lot.status,
         "status_reason": lot.status_reason,
@@ -58,6 +59,14 @@ def tender_evaluation_public(tender) -> list[dict]:
     """Every lot's evaluation, from the opening on (none before)."""
     evaluations = Evaluation.objects.filter(lot__tender=tender).select_related("lot__tender")
     return [lot_evaluation_public(e) for e in evaluations.order_by("lot__number")]
+
+
+def evaluators_of(tender) -> list[dict]:
+    """Who the officer may appoint to a committee: the buyer's evaluators."""
+    people = User.objects.filter(
+        memberships__organisation_id=tender.buyer_id, memberships__role=Role.EVALUATOR
+    ).distinct()
+    return [{"id": p.pk, "name": p.display_name or p.username} for p in people.order_by("pk")]
 
 
 def may_evaluate(user, tender) -> bool:

@@ -198,6 +198,20 @@
           reason: cell.querySelector(".disqualify-form").reason.value });
       }));
     }
+    if (config.officer && lot.method === "best_value" && lot.status === "evaluation" &&
+        lot.committee && lot.committee.members === 0) {
+      var appoint = clone("appoint-template"), list = appoint.querySelector(".evaluators");
+      config.evaluators.forEach(function (person) {
+        var label = el("label", null, "pick"), tick = el("input");
+        tick.type = "checkbox"; tick.value = person.id;
+        label.appendChild(tick); label.appendChild(document.createTextNode(" " + person.name));
+        list.appendChild(label);
+      });
+      box.appendChild(onSubmit(appoint, function () {
+        var members = Array.from(appoint.querySelectorAll("input:checked"), function (b) { return Number(b.value); });
+        return api("evaluations/" + lot.evaluation + "/committee/", { members: members });
+      }));
+    }
     if (config.officer && lot.status === "unsuccessful" && lot.lot_id) {
       box.appendChild(onSubmit(clone("retender-template"), function () {
         return api("lots/" + lot.lot_id + "/retender/", {});

@@ -30,20 +30,14 @@ def wait_for(condition, seconds=30):
     pytest.fail("timed out")
 
 
-@pytest.fixture
-def evaluated(server, make_draft, officer, openers, pki, bidder_a, supplier_a, bidder_b,
-              supplier_b, qualification_review):  # fmt: skip
-    """A qualification-review tender, opened for real on the running server's clock: B bid
-    90 million (the lowest in range, under review first), A 92 million."""
-    tender = tender_closing_in(
-        12, make_draft=make_draft, officer=officer,
-        procedure=quick_qualification_review(qualification_review),
-    )  # fmt: skip
-    a, b = bidder_make(bidder_a, supplier_a), bidder_make(bidder_b, supplier_b)
-    for bidder in (a, b):
+def opened_for_real(tender, openers, bids) -> Tender:
+    """Bid on `tender` (procedure without minimum periods) as its window opens on the running
+    server's clock, and open it with two officers; returns it under evaluation.
+    `bids`: [(bidder, amount, picks)]."""
+    for bidder, _amount, _picks in bids:
         tender_register(tender=tender, supplier=bidder.supplier, actor=bidder.user)
     wait_for(lambda: Tender.objects.get(pk=tender.pk).status == TenderStatus.BIDDING)
-    for bidder, amount, picks in ((a, 92_000_000, [1, 2]), (b, 90_000_000, [3, 4])):
+    for bidder, amount, picks in bids:
         sealed, signature = bidder.envelope(tender, amount=amount, picks=picks)
         bid_submit(tender=tender, lot_number=1, sealed=sealed, signature=signature,
                    actor=bidder.user)  # fmt: skip
@@ -55,6 +49,19 @@ def evaluated(server, make_draft, officer, openers, pki, bidder_a, supplier_a, b
     # in this thread, where the signature checks cannot run their own)
     wait_for(lambda: Tender.objects.get(pk=tender.pk).status == TenderStatus.EVALUATION)
     return tender
+
+
+@pytest.fixture
+def evaluated(server, make_draft, officer, openers, pki, bidder_a, supplier_a, bidder_b,
+              supplier_b, qualification_review):  # fmt: skip
+    """A qualification-review tender opened for real: B bid 90 million (the lowest in
+    range, under review first), A 92 million."""
+    tender = tender_closing_in(
+        12, make_draft=make_draft, officer=officer,
+        procedure=quick_qualification_review(qualification_review),
+    )  # fmt: skip
+    a, b = bidder_make(bidder_a, supplier_a), bidder_make(bidder_b, supplier_b)
+    return opened_for_real(tender, openers, [(a, 92_000_000, [1, 2]), (b, 90_000_000, [3, 4])])
 
 
 def test_an_award_a_complaint_and_its_dismissal_reach_a_watching_citizen_live(
