@@ -7,6 +7,7 @@ unsuccessful. Best value waits for its committee (evaluation.committee). The awa
 officer's signed statement; it opens the standstill (core.workdays).
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -229,6 +230,14 @@ def award_statement(review: BidReview) -> bytes:
     )
 
 
+def standstill_end(now, terms: dict):
+    """N Korean working days after the award's day; a demonstration procedure may count
+    minutes instead (`standstill_minutes`)."""
+    if terms.get("standstill_minutes"):
+        return now + timedelta(minutes=terms["standstill_minutes"])
+    return working_days_after(now, terms["standstill_days"])
+
+
 def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
     """The officer awards the lot to the bid under review, signing `award_statement`. A
     qualification review's bid must have passed its score first. The standstill starts."""
@@ -252,7 +261,7 @@ def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
             statement=statement,
             signature=signature,
             signer=certificate.fingerprint,
-            standstill_until=working_days_after(now, lot.tender.terms["standstill_days"]),
+            standstill_until=standstill_end(now, lot.tender.terms),
         )
         lots.lot_award(lot=lot, actor=actor, data={"award": award.pk})
         lot_audit(lot, "award.made", actor, events.award_payload(award), award)

@@ -39,6 +39,11 @@ class ProcedureType(models.Model):
     )
     min_bids = models.PositiveSmallIntegerField(_("minimum valid bids"), default=1)
     standstill_days = models.PositiveSmallIntegerField(_("standstill (working days)"), default=5)
+    # Demonstrations only: a standstill this many minutes long instead of working days, so a
+    # visitor sees an award become final; real procedure types leave it empty.
+    standstill_minutes = models.PositiveSmallIntegerField(
+        _("standstill in minutes (demonstration)"), null=True, blank=True
+    )
     uses_reserve_prices = models.BooleanField(_("multiple reserve prices"), default=False)
     reserve_price_count = models.PositiveSmallIntegerField(_("reserve prices drawn"), default=15)
     reserve_price_range_pct = models.DecimalField(
@@ -117,6 +122,7 @@ class ProcedureType(models.Model):
             "amendment_period_days": self.amendment_period_days,
             "min_bids": self.min_bids,
             "standstill_days": self.standstill_days,
+            "standstill_minutes": self.standstill_minutes,
             "uses_reserve_prices": self.uses_reserve_prices,
             "reserve_price_count": self.reserve_price_count,
             "reserve_price_range_pct": num(self.reserve_price_range_pct),

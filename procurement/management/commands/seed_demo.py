@@ -4,20 +4,28 @@ tenders in several states, some with deadlines minutes away so a visitor sees th
 from datetime import timedelta
 from decimal import Decimal
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Membership, Organisation, Role, User
-from bidding.services import receiving_key_register
+from bidding import envelope
+from bidding.services import receiving_key_register, tender_register
+from bidding.submission import bid_submit
 from core import clock
+from esign.services import certificate_issue
 from procurement import services
+from procurement.clock import clock_tick
 from procurement.models import ProcedureType, Tender
 from suppliers import services as supplier_services
-from suppliers.models import Category
+from suppliers.models import Category, Supplier
 
 DEMO_PASSWORD = "jangteo-demo-2026"  # noqa: S105 - published demo credential, embedded only
 
@@ -35,6 +43,8 @@ PEOPLE = [
     ("opener2", "박개찰", "opening officer", "1230000", [Role.OPENING_OFFICER]),
     ("opener3", "최개찰", "opening officer", "1230000", [Role.OPENING_OFFICER]),
     ("evaluator", "정평가", "evaluator", "1230000", [Role.EVALUATOR]),
+    ("evaluator2", "최평가", "evaluator", "1230000", [Role.EVALUATOR]),
+    ("evaluator3", "한평가", "evaluator", "1230000", [Role.EVALUATOR]),
     ("signer", "강계약", "contract signer", "1230000", [Role.CONTRACT_SIGNER]),
     ("inspector", "조검수", "inspector", "1230000", [Role.INSPECTOR]),
     ("finance", "윤재무", "finance officer", "1230000", [Role.FINANCE_OFFICER]),
@@ -85,8 +95,9 @@ def demo_procedure(code: str) -> ProcedureType:
             "name_en": f"[Demo] {real.name_en}",
             "notice_period_days": 0,
             "amendment_period_days": 0,
-            "description": "Demonstration only: the minimum periods are removed. "
-            + real.description,
+            "standstill_minutes": 3,
+            "description": "Demonstration only: the minimum periods are removed and the "
+            "standstill lasts three minutes. " + real.description,
         },
     )
     return demo
@@ -135,6 +146,51 @@ class Command(BaseCommand):
         self.seed_receiving_keys(people)
         self.seed_suppliers(people)
         self.seed_tenders(orgs, people)
+
+    def seed_bids(self, people, bids):
+        """Sealed bids of demo suppliers on tenders already in bidding, made as their client
+        would: a key and certificate of the bidder's own, bid.json signed, sealed to the
+        tender's opening key, the sealed bytes signed. Nobody can read them before the
+        opening, the demo included."""
+        clock_tick()  # the tenders whose bidding has begun move into it
+        for tender, username, brn, amount in bids:
+            person, supplier = people[username], Supplier.objects.get(organisation__code=brn)
+            tender = Tender.objects.get(pk=tender.pk)
+            tender_register(tender=tender, supplier=supplier, actor=person)
+            key = ec.generate_private_key(ec.SECP256R1())
+            request = (
+                x509.CertificateSigningRequestBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, username)]))
+                .sign(key, hashes.SHA256())
+            )
+            record = certificate_issue(
+                holder=person,
+                organisation=supplier.organisation,
+                csr_data=request.public_bytes(serialization.Encoding.PEM),
+                actor=person,
+            )
+            certificate = x509.load_pem_x509_certificate(record.pem.encode())
+
+            def sign(content: bytes, key=key, certificate=certificate) -> bytes:
+                return (
+                    pkcs7.PKCS7SignatureBuilder()
+                    .set_data(content)
+                    .add_signer(certificate, key, hashes.SHA256())
+                    .sign(
+                        serialization.Encoding.DER,
+                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+                    )
+                )
+
+            bid = envelope.bid_json(tender=tender.ocid, lot=1, supplier=brn, amount=amount)
+            sealed = envelope.seal(
+                envelope.contents_pack(bid, sign(bid)),
+                X25519PublicKey.from_public_bytes(bytes.fromhex(tender.opening_public_key)),
+                envelope.seal_info(tender=tender.ocid, lot=1, supplier=brn),
+            )
+            bid_submit(
+                tender=tender, lot_number=1, sealed=sealed, signature=sign(sealed), actor=person
+            )
 
     def seed_receiving_keys(self, people):
         """The demo opening officers' share-receiving keys. A real officer makes theirs in
@@ -273,7 +329,9 @@ class Command(BaseCommand):
             ],
             categories=["S-SW"],
             minutes=(1, 1, 0, 3, 4),
-            description="In bidding now; the bid deadline is about three minutes away.",
+            description="In bidding now, with saesol's sealed bid already in; the deadline is "
+            "about three minutes away: open it, and let the committee (evaluator, evaluator2, "
+            "evaluator3) score it.",
         )
         saesol = Organisation.objects.get(code="2148712348")
         services.question_ask(
@@ -340,6 +398,22 @@ class Command(BaseCommand):
             threshold=1,
             minutes=(2, 3, 1, 5, 6),
             description="Seoul's tender: bidding opens in a minute.",
+        )
+        supplies = tender(
+            "사무용 소모품 단가계약",
+            lowest,
+            [("복사용지 외", 42_000_000, [("A4 복사용지", "UNSPSC", "14111507", "4000", "BOX")])],
+            categories=["G-OFFICE"],
+            minutes=(1, 1, 0, 4, 5),
+            description="In bidding now, with a sealed bid of nuri already in; the deadline is "
+            "about four minutes away: open it, evaluate by lowest price and award.",
+        )
+        self.seed_bids(
+            people,
+            [
+                (soon, "saesol", "2148712348", 298_500_000),
+                (supplies, "nuri", "1208112342", 39_870_000),
+            ],
         )
         cancelled = tender(
             "청사 조경 관리 용역",
