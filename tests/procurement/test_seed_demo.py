@@ -21,11 +21,11 @@ def test_the_demo_publishes_tenders_whose_shares_open_with_the_demo_keys(setting
     assert "demo-keys" in out.getvalue()
     statuses = set(Tender.objects.values_list("status", flat=True))
     sealed = Bid.objects.filter(status=BidStatus.SEALED)
-    assert sealed.count() == 2  # demo suppliers' bids on the two tenders in bidding
+    assert sealed.count() == 4  # demo suppliers' bids on the three tenders in bidding
     assert not sealed.exclude(amount=None).exists()  # sealed: not even the demo knows
     assert {TenderStatus.NOTICE, TenderStatus.CANCELLED, TenderStatus.DRAFT} <= statuses
     shares = OpeningShare.objects.select_related("officer", "opening_key__tender")
-    assert shares.count() == 3 * 5 + 1  # three PPS officers on five tenders, one in Seoul
+    assert shares.count() == 3 * 6 + 1  # three PPS officers on six tenders, one in Seoul
     for share in shares:
         path = tmp_path / "demo-keys" / f"{share.officer.username}-receiving-key.pem"
         key = serialization.load_pem_private_key(path.read_bytes(), None)

@@ -153,7 +153,7 @@ class Command(BaseCommand):
         tender's opening key, the sealed bytes signed. Nobody can read them before the
         opening, the demo included."""
         clock_tick()  # the tenders whose bidding has begun move into it
-        for tender, username, brn, amount in bids:
+        for tender, username, brn, amount, picks in bids:
             person, supplier = people[username], Supplier.objects.get(organisation__code=brn)
             tender = Tender.objects.get(pk=tender.pk)
             tender_register(tender=tender, supplier=supplier, actor=person)
@@ -182,7 +182,9 @@ class Command(BaseCommand):
                     )
                 )
 
-            bid = envelope.bid_json(tender=tender.ocid, lot=1, supplier=brn, amount=amount)
+            bid = envelope.bid_json(
+                tender=tender.ocid, lot=1, supplier=brn, amount=amount, reserve_picks=picks
+            )
             sealed = envelope.seal(
                 envelope.contents_pack(bid, sign(bid)),
                 X25519PublicKey.from_public_bytes(bytes.fromhex(tender.opening_public_key)),
@@ -408,11 +410,23 @@ class Command(BaseCommand):
             description="In bidding now, with a sealed bid of nuri already in; the deadline is "
             "about four minutes away: open it, evaluate by lowest price and award.",
         )
+        maintenance = tender(
+            "청사 전산장비 유지보수",
+            qr,
+            [("유지보수", 100_000_000, [("전산장비 유지보수", "CPV", "50312000", "12", "month")])],
+            categories=[],
+            minutes=(1, 2, 0, 5, 6),
+            description="In bidding now, with sealed bids of hanbit and saesol already in; the "
+            "deadline is about five minutes away: open it, review the bids from the lowest "
+            "within the estimated price up, award, and let the losing bidder complain.",
+        )
         self.seed_bids(
             people,
             [
-                (soon, "saesol", "2148712348", 298_500_000),
-                (supplies, "nuri", "1208112342", 39_870_000),
+                (maintenance, "hanbit", "1018163364", 91_300_000, [2, 9]),
+                (maintenance, "saesol", "2148712348", 90_200_000, [4, 9]),
+                (soon, "saesol", "2148712348", 298_500_000, []),
+                (supplies, "nuri", "1208112342", 39_870_000, []),
             ],
         )
         cancelled = tender(
