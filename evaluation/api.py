@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,13 +14,15 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.models import Role
+from accounts.permissions import organisations_where
 from procurement.models import Lot
 from procurement.retender import lot_retender
 from procurement.selectors import tenders_public
 
 from . import complaints, selectors, services
 from .events import award_payload, complaint_payload, review_payload
-from .models import Award, BidReview, Complaint
+from .models import Award, BidReview, Complaint, ComplaintDocument
 
 
 def _refused(error: ValidationError) -> Response:
@@ -259,3 +262,29 @@ def complaint_withdraw(request, pk: int):
         return error
 
     return Response(complaint_payload(done))
+
+
+@extend_schema(responses={(200, "application/octet-stream"): bytes})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def complaint_document(request, pk: int, document: int):
+    """A document filed with a complaint, for the complaining company, the buying agency's
+    officers and the review body (everyone else sees its name and SHA-256 in the docket)."""
+    item = get_object_or_404(
+        ComplaintDocument.objects.select_related(
+            "complaint__supplier", "complaint__award__lot__tender"
+        ),
+        pk=document,
+        complaint_id=pk,
+    )
+    complaint = item.complaint
+    allowed = (
+        selectors.may_evaluate(request.user, complaint.award.lot.tender)
+        or selectors.is_review_body(request.user)
+        or organisations_where(request.user, Role.BIDDER, Role.SUPPLIER_ADMIN)
+        .filter(pk=complaint.supplier.organisation_id)
+        .exists()
+    )
+    if not allowed:
+        raise Http404
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)

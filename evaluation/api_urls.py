@@ -11,6 +11,11 @@ urlpatterns = [
     path("lots/<int:pk>/retender/", api.lot_retender_view, name="api-lot-retender"),
     path("awards/<int:pk>/complaints/", api.complaint_file, name="api-complaint-file"),
     path("complaints/<int:pk>/decision/", api.complaint_decide, name="api-complaint-decide"),
+    path(
+        "complaints/<int:pk>/documents/<int:document>/",
+        api.complaint_document,
+        name="api-complaint-document",
+    ),
     path("complaints/<int:pk>/withdrawal/", api.complaint_withdraw, name="api-complaint-withdraw"),
     path(
         "evaluations/<int:pk>/committee/",

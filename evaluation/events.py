@@ -87,7 +87,8 @@ def complaint_payload(complaint) -> dict:
         "filed_at": complaint.filed_at.isoformat(),
         "text": complaint.text,
         "documents": [
-            {"name": d.name, "sha256": d.sha256, "size": d.size} for d in complaint.documents.all()
+            {"id": d.pk, "name": d.name, "sha256": d.sha256, "size": d.size}
+            for d in complaint.documents.all()
         ],
         "status": complaint.status,
         "decided_at": complaint.decided_at.isoformat() if complaint.decided_at else None,

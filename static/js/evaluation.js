@@ -111,7 +111,19 @@
       item.appendChild(el("p", c.supplier_name + " (" + c.supplier + ") · " + labels.filed + " " + kst(c.filed_at) +
         " · " + (labels.complaints[c.status] || c.status), "q"));
       item.appendChild(el("p", c.text));
-      c.documents.forEach(function (d) { item.appendChild(el("p", d.name + " · SHA-256 " + d.sha256, "meta")); });
+      c.documents.forEach(function (d) {
+        var line = el("p", null, "meta");
+        // the buyer's officers and the review body may open the documents; everyone sees the hash
+        if (config.officer || config.reviewer) {
+          var link = el("a", d.name);
+          link.href = config.api + "complaints/" + c.complaint + "/documents/" + d.id + "/";
+          line.appendChild(link);
+        } else {
+          line.appendChild(document.createTextNode(d.name));
+        }
+        line.appendChild(document.createTextNode(" · SHA-256 " + d.sha256));
+        item.appendChild(line);
+      });
       if (c.reason) { item.appendChild(el("p", labels.decision + ": " + c.reason, "a")); }
       if (config.reviewer && (c.status === "submitted" || c.status === "accepted")) {
         item.appendChild(decisionForm(c));

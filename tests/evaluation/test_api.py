@@ -123,3 +123,10 @@ def test_a_losing_bidder_complains_and_the_review_body_decides(
     assert dismissed.json()["status"] == "dismissed"
     [lot] = api().get(f"/api/v1/tenders/{reviewed.pk}/evaluation/").json()
     assert lot["complaints"][0]["reason"] == "평가 적정"
+    document = lot["complaints"][0]["documents"][0]
+    url = f"/api/v1/complaints/{complaint}/documents/{document['id']}/"
+    for person in (loser.user, reviewer, officer_signer.user):
+        downloaded = api(person).get(url)
+        assert downloaded.status_code == 200
+        assert b"".join(downloaded.streaming_content) == b"proof"
+    assert api(third_bidder.user).get(url).status_code == 404
