@@ -45,6 +45,9 @@ def _labels() -> dict:
         "price": _("price"),
         "total": _("total"),
         "done": _("Done."),
+        "memberScores": _("The committee's signed scores"),
+        "member": _("Member"),
+        "bid": _("Bid"),
     }
 
 

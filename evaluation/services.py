@@ -24,6 +24,7 @@ from core.workdays import working_days_after
 from esign.person_signature import person_signature_check
 from procurement import lots
 from procurement.models import Lot, LotStatus, Method, Tender
+from suppliers.selectors import supplier_refusals
 
 from . import events
 from .estimated_price import estimated_price
@@ -246,6 +247,17 @@ def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
         evaluation, lot = review.evaluation, review.evaluation.lot
         if evaluation.method == Method.QUALIFICATION_REVIEW and review.total_score is None:
             raise EvaluationError(_("Score the bid before awarding it."), code="unscored")
+        # The qualification check at the moment of the award: still verified, not debarred,
+        # still licensed in one of the tender's categories.
+        refusals = supplier_refusals(
+            review.bid.supplier, categories=list(lot.tender.categories.all()), now=clock.now()
+        )
+        if refusals:
+            raise EvaluationError(
+                _("The supplier does not qualify now: %(why)s Disqualify the bid with this reason.")
+                % {"why": " ".join(refusals)},
+                code="supplier",
+            )
         statement = award_statement(review)
         certificate = person_signature_check(
             signature=signature, content=statement, person=actor, organisation=lot.tender.buyer

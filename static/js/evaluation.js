@@ -98,6 +98,30 @@
     });
   }
 
+  // Best value, after the award: every member's signed scores, as submitted.
+  function renderMemberScores(section, lot) {
+    if (!lot.member_scores || !lot.criteria) { return; }
+    var box = section.querySelector('[data-f="awards"]');
+    box.appendChild(el("h3", labels.memberScores));
+    var table = el("table", null, "tenders member-scores"), head = table.createTHead().insertRow();
+    [labels.member, labels.bid].concat(lot.criteria.map(function (c) { return c.name + " (" + c.points + ")"; }))
+      .forEach(function (text) { head.appendChild(el("th", text)); });
+    var body = table.createTBody();
+    var names = {};
+    lot.reviews.forEach(function (r) { names[r.bid] = r.supplier_name; });
+    lot.member_scores.forEach(function (member, index) {
+      var byBid = {};
+      member.scores.forEach(function (s) { (byBid[s.bid] = byBid[s.bid] || {})[s.criterion] = s.score; });
+      Object.keys(byBid).forEach(function (bid) {
+        var row = body.insertRow();
+        row.appendChild(el("td", String(index + 1)));
+        row.appendChild(el("td", names[bid] || bid));
+        lot.criteria.forEach(function (c) { row.appendChild(el("td", byBid[bid][c.code] || "", "num")); });
+      });
+    });
+    box.appendChild(table);
+  }
+
   function renderComplaints(section, lot) {
     var box = section.querySelector('[data-f="complaints"]');
     if (!lot.awards.length) { return; }
@@ -154,6 +178,7 @@
       }
       renderReviews(section, lot);
       renderAwards(section, lot);
+      renderMemberScores(section, lot);
       renderComplaints(section, lot);
       actions(section, lot);
       holder.appendChild(section);

@@ -83,4 +83,5 @@ def test_a_committee_declares_and_scores_in_the_browser_and_the_first_is_propose
     proposed = citizen.locator("tr[data-status=proposed]")
     expect(proposed).to_have_attribute("data-supplier", "1018163364", timeout=15_000)
     assert CommitteeMember.objects.filter(submitted_at__isnull=False).count() == 3
+    expect(citizen.locator("table.member-scores")).to_have_count(0)  # before the award: none
     assert citizen.evaluate("window.__notReloaded") is True

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from evaluation import services
 from evaluation.models import CommitteeMember, Evaluation, ReviewStatus
 from tests.conftest import deadlines
 
@@ -30,7 +31,9 @@ def evaluation(opened_tender, best_value):
     return Evaluation.objects.get(lot__tender=tender)
 
 
-def test_a_committee_sits_declares_and_scores_over_the_api(evaluation, officer, evaluators):
+def test_a_committee_sits_declares_and_scores_over_the_api(
+    evaluation, officer, evaluators, officer_signer
+):
     appointed = api(officer).post(
         f"/api/v1/evaluations/{evaluation.pk}/committee/",
         {"members": [e.user.pk for e in evaluators[:3]]},
@@ -63,6 +66,16 @@ def test_a_committee_sits_declares_and_scores_over_the_api(evaluation, officer, 
         assert sent.status_code == 200, sent.content
         assert sent.json()["submitted_at"]
     assert evaluation.reviews.filter(status=ReviewStatus.PROPOSED).count() == 1
+    public = f"/api/v1/tenders/{evaluation.lot.tender_id}/evaluation/"
+    assert APIClient().get(public).json()[0]["member_scores"] is None  # not before the award
+    review = evaluation.reviews.get(status=ReviewStatus.PROPOSED)
+    services.award_make(
+        review=review, actor=officer_signer.user,
+        signature=officer_signer.sign(services.award_statement(review)),
+    )  # fmt: skip
+    published = APIClient().get(public).json()[0]["member_scores"]
+    assert len(published) == 3
+    assert all(len(member["scores"]) == 2 * 4 for member in published)
 
 
 def test_nobody_else_sits_in_a_members_seat(evaluation, officer, evaluators):

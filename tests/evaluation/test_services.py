@@ -179,3 +179,17 @@ def test_only_the_bid_under_review_can_be_decided(opened_tender, lowest_price, o
         services.review_disqualify(review=waiting, actor=officer, reason="x")
     with pytest.raises(EvaluationError, match="why"):
         services.review_disqualify(review=under_review(tender), actor=officer, reason="  ")
+
+
+def test_a_supplier_suspended_since_its_bid_cannot_be_awarded(
+    opened_tender, lowest_price, officer_signer, operator
+):
+    from suppliers.services import supplier_suspend
+
+    tender = opened_tender(lowest_price, {0: (95_000_000, ())})
+    review = under_review(tender)
+    supplier_suspend(supplier=review.bid.supplier, actor=operator, reason="입찰 담합", until=None)
+    with pytest.raises(EvaluationError, match="does not qualify") as refused:
+        award(review, officer_signer)
+    assert refused.value.code == "supplier"
+    assert not Award.objects.exists()
