@@ -48,6 +48,16 @@ def tender_closing_in(seconds, *, make_draft, officer, procedure, lots=1):
     return services.tender_publish(tender=tender, actor=officer)
 
 
+def bidding_open(tender):
+    """Wait for the running server's clock to open bidding (it ticks every 0.2 s)."""
+    from procurement.models import Tender, TenderStatus
+
+    deadline = time.monotonic() + 20
+    while Tender.objects.get(pk=tender.pk).status != TenderStatus.BIDDING:
+        assert time.monotonic() < deadline, "bidding did not open"
+        time.sleep(0.1)
+
+
 def enroll(page, server):
     page.goto(f"{server}/certificates/")
     page.click("#browser-enroll button[type=submit]")
@@ -85,6 +95,7 @@ def test_a_bid_sealed_in_the_browser_is_opened_by_two_officers_while_the_public_
     bidder = new_page()
     sign_in(bidder, server, "bidder_a")
     enroll(bidder, server)
+    bidding_open(tender)
     bidder.goto(f"{server}/tenders/{tender.pk}/bid/")
     expect(bidder.locator("html")).to_have_attribute("data-bid-ready", "true", timeout=10_000)
 
@@ -156,6 +167,7 @@ def test_a_bidder_withdraws_a_bid_with_a_signed_statement(
     page = new_page()
     sign_in(page, server, "bidder_a")
     enroll(page, server)
+    bidding_open(tender)
     page.goto(f"{server}/tenders/{tender.pk}/bid/")
     expect(page.locator("html")).to_have_attribute("data-bid-ready", "true", timeout=10_000)
     assert page.locator("#bid-picks").count() == 0  # lowest price: no reserve prices
