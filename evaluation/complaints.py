@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import Role
 from accounts.permissions import organisations_where
 from bidding.models import Bid, BidStatus
 from core import clock
 from procurement import lots
 from suppliers.models import Supplier
 
-from . import events
+from . import events, selectors
 from .exceptions import EvaluationError
 from .models import (
     COMPLAINT_PENDING,
@@ -95,12 +95,7 @@ def _locked(complaint: Complaint) -> Complaint:
 
 
 def _require_reviewer(actor) -> None:
-    """The review body: reviewers of the platform's own organisation."""
-    if (
-        not organisations_where(actor, Role.REVIEWER)
-        .filter(kind=OrganisationKind.PLATFORM)
-        .exists()
-    ):
+    if not selectors.is_review_body(actor):
         raise PermissionDenied(_("Only the platform's review body decides complaints."))
 
 

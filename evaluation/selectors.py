@@ -5,7 +5,7 @@ from accounts.permissions import has_role, organisations_where
 from bidding.models import Bid, BidStatus
 
 from . import events
-from .models import Award, AwardStatus, CommitteeMember, Complaint, Evaluation
+from .models import Award, AwardStatus, Complaint, Evaluation
 
 
 def _member_scores(evaluation: Evaluation) -> list[dict] | None:
@@ -90,7 +90,3 @@ def complainable_awards(user, tender) -> list[tuple]:
         ).select_related("supplier__organisation")
         pairs.extend((award, bid.supplier) for bid in bids)
     return pairs
-
-
-def memberships_of(user):
-    return CommitteeMember.objects.filter(member=user).select_related("evaluation__lot__tender")

@@ -14,8 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from accounts.permissions import has_role
 from bidding.envelope import canonical_json
 from bidding.models import Bid, BidStatus
 from core import clock
@@ -26,7 +24,7 @@ from procurement import lots
 from procurement.models import Lot, LotStatus, Method, Tender
 from suppliers.selectors import supplier_refusals
 
-from . import events
+from . import events, selectors
 from .estimated_price import estimated_price
 from .exceptions import EvaluationError
 from .models import Award, BidReview, Evaluation, ReviewStatus
@@ -47,7 +45,7 @@ def lot_audit(lot: Lot, kind: str, actor, data: dict, obj=None) -> None:
 
 
 def _require_officer(lot: Lot, actor) -> None:
-    if not has_role(actor, lot.tender.buyer_id, Role.PROCUREMENT_OFFICER):
+    if not selectors.may_evaluate(actor, lot.tender):
         raise PermissionDenied(_("Only the buying agency's procurement officers evaluate."))
 
 
@@ -196,11 +194,10 @@ def review_score(*, review: BidReview, actor, capability: Decimal, evidence: str
         review.evidence = evidence.strip()
         now = clock.now()
         if score.passed:
-            review.record_score(actor, now, score)
-            review.save()
+            review.record_score(actor, now, score)  # stays under review, ready to award
         else:
             review.fail(actor=actor, now=now, score=score)
-            review.save()
+        review.save()
         lot = evaluation.lot
         lot_audit(lot, "evaluation.scored", actor, events.review_payload(review), review)
         events.review_changed(review)
@@ -249,8 +246,9 @@ def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
             raise EvaluationError(_("Score the bid before awarding it."), code="unscored")
         # The qualification check at the moment of the award: still verified, not debarred,
         # still licensed in one of the tender's categories.
+        now = clock.now()
         refusals = supplier_refusals(
-            review.bid.supplier, categories=list(lot.tender.categories.all()), now=clock.now()
+            review.bid.supplier, categories=list(lot.tender.categories.all()), now=now
         )
         if refusals:
             raise EvaluationError(
@@ -262,7 +260,6 @@ def award_make(*, review: BidReview, actor, signature: bytes) -> Award:
         certificate = person_signature_check(
             signature=signature, content=statement, person=actor, organisation=lot.tender.buyer
         )
-        now = clock.now()
         review.award(actor=actor, now=now)
         review.save()
         award = Award.objects.create(

@@ -21,8 +21,6 @@ from . import events
 from .exceptions import TenderError
 from .models import LOT_PROGRESS, Lot, LotStatus, Tender, TenderStatus
 
-LOT_CHANGED = "lot.changed"
-
 
 def tender_status_of_lots(statuses: list[str]) -> str:
     """The tender's status after the opening: that of its least advanced lot still alive,
