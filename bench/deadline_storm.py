@@ -38,35 +38,14 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scratch import free_port, scratch_database  # noqa: E402 - bench/, this script's folder
+
 TARGET = 300  # accepted bids/s: the year-end 10:00 rush of the national system
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def scratch_database(server_url: str) -> tuple[str, callable]:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(server_url)
-    name = f"jangteo_storm_{secrets.token_hex(4)}"
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return parts._replace(path=f"/{name}").geturl(), drop
 
 
 def prepare(env: dict, suppliers: int, submissions: int):
@@ -343,7 +322,7 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not server_url.startswith("postgres"):
         raise SystemExit("the deadline storm needs PostgreSQL: set DATABASE_URL")
-    database_url, drop = scratch_database(server_url)
+    database_url, drop = scratch_database(server_url, "jangteo_storm")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",

@@ -31,12 +31,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from scratch import free_port  # noqa: E402 - bench/, this script's folder
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:

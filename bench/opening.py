@@ -28,34 +28,17 @@ which the runner makes once per certificate and the floor leaves out.
 
 import argparse
 import os
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def scratch_database(server_url: str) -> tuple[str, callable]:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(server_url)
-    name = f"jangteo_opening_{secrets.token_hex(4)}"
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return parts._replace(path=f"/{name}").geturl(), drop
+from scratch import scratch_database  # noqa: E402 - bench/, this script's folder
 
 
 def prepare(env: dict, count: int):
@@ -241,7 +224,7 @@ def main() -> None:
     env.pop("REDIS_URL", None)
     drop = None
     if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"], drop = scratch_database(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"], drop = scratch_database(os.environ["DATABASE_URL"], "jangteo_opening")
         database = "PostgreSQL"
     else:
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
