@@ -373,27 +373,44 @@ def main() -> None:
         drop()
 
 
-def cpu_seconds(servers) -> tuple[float, float, float]:
+def cpu_seconds(servers) -> tuple[float, float, float, float, int]:
     """CPU time used so far by the platform processes, this process (the clients) and
-    PostgreSQL's processes on this machine (Linux /proc)."""
+    PostgreSQL's processes on this machine, the platform's system time among it, and the
+    machine's context switches (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
 
-    def of(pid) -> float:
+    def times(pid) -> tuple[float, float]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return 0.0, 0.0
+        return int(fields[11]) / tick, int(fields[12]) / tick
 
     postgres = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    postgres += of(entry.name)
+                    postgres += sum(times(entry.name))
             except OSError:
                 continue
     own = os.times()
-    return sum(of(p.pid) for p in servers), own.user + own.system, postgres
+    platform = [times(p.pid) for p in servers]
+    return (
+        sum(user + system for user, system in platform),
+        own.user + own.system,
+        postgres,
+        sum(system for _user, system in platform),
+        switches_machine(),
+    )
+
+
+def switches_machine() -> int:
+    """Context switches on the whole machine so far (Linux /proc/stat)."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("ctxt "):
+            return int(line.split()[1])
+    return 0
 
 
 def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu) -> None:
@@ -430,6 +447,8 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu) 
         f"  CPU per bid       platform {cpu[0] / len(storm) * 1000:.2f} ms, clients "
         f"{cpu[1] / len(storm) * 1000:.2f} ms, PostgreSQL {cpu[2] / len(storm) * 1000:.2f} ms"
         f" (during the storm, per submission sent)\n"
+        f"  platform detail   system {cpu[3] / len(storm) * 1000:.2f} ms of it, "
+        f"{cpu[4] / len(storm):.0f} context switches per bid on the machine\n"
         f"  floor             {floor_rate:>8.1f} rows/s bare PostgreSQL inserts of the same "
         f"rows, same concurrency\n"
         f"  platform / floor  {rate / floor_rate:8.2f}"

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
+    "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +73,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
+# Threads per server process for HTTP requests' synchronous work (config/http_handler.py);
+# each holds a database connection of the pool while it serves a request.
+HTTP_THREADS = env.int("JANGTEO_HTTP_THREADS", default=4)
 WSGI_APPLICATION = None
 
 TEMPLATES = [

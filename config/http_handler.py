@@ -1,0 +1,104 @@
+"""Django's ASGI handler, with each request's synchronous work done in one thread hop.
+
+Django's own ASGI handler runs the middleware in async mode: every synchronous middleware
+crosses to a thread and back twice, and every request starts a thread of its own for its
+synchronous code (asgiref's ThreadSensitiveContext). This platform's middleware and views
+are all synchronous, so under the deadline storm that machinery, and the GIL contention of
+one thread per request in flight, cost more than the submission itself (docs/performance.md).
+
+Here the event loop only reads the body and writes the response, as before; in between,
+the whole request (request_started, middleware, view, the response's close and
+request_finished) runs in one call on a fixed pool of threads, the way a threaded WSGI
+server runs Django. Each pool thread keeps its own database connection from the pool
+between requests. WebSockets are not served here (Channels' consumers, config/asgi.py).
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
+
+
+class PooledASGIHandler(ASGIHandler):
+    def __init__(self, threads: int):
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(self.threads, self._respond, scope, body_file)
+            if response.streaming:
+                await self._send_streaming(response, send, loop)
+            else:
+                await self.send_response(response, send)
+        finally:
+            body_file.close()
+
+    def _respond(self, scope, body_file):
+        """Everything Django does for a request between reading it and sending it. A
+        response that is not streamed is closed here (request_finished: this thread's
+        database connection goes back), so it needs this thread no more."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
+
+    async def _send_streaming(self, response, send, loop) -> None:
+        """Start the response, then its parts as they come: a synchronous iterator (a file)
+        is read on the pool, one part a hop; the response is closed there too."""
+        await self._send_start(response, send)
+        try:
+            if response.is_async:
+                async for part in response.streaming_content:
+                    await self._send_part(part, send)
+            else:
+                parts = iter(response.streaming_content)
+                while True:
+                    part = await loop.run_in_executor(self.threads, next, parts, None)
+                    if part is None:
+                        break
+                    await self._send_part(part, send)
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await loop.run_in_executor(self.threads, response.close)
+
+    async def _send_start(self, response, send) -> None:
+        # Django's send_response, up to the first message: the same headers and cookies.
+        headers = [
+            (
+                header.encode("ascii") if isinstance(header, str) else bytes(header),
+                value.encode("latin1") if isinstance(value, str) else bytes(value),
+            )
+            for header, value in response.items()
+        ]
+        headers += [
+            (b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+            for cookie in response.cookies.values()
+        ]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+
+    async def _send_part(self, part, send) -> None:
+        for chunk, _last in self.chunk_bytes(part):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})

@@ -1,0 +1,122 @@
+"""HTTP through the real ASGI application (config/asgi.py): Django's request path run in
+one hop on the handler's threads, static files from the synchronous servestatic middleware."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import HttpCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from config.asgi import application
+from procurement import services
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = [(b"host", b"127.0.0.1")]
+
+
+def handler():
+    return application.application_mapping["http"]
+
+
+async def fetch(path: str, method: str = "GET", headers=(), body: bytes = b""):
+    communicator = HttpCommunicator(
+        application, method, path, body=body, headers=HOST + list(headers)
+    )
+    response = await communicator.get_response(timeout=10)
+    response["headers"] = {name.lower(): value for name, value in response["headers"]}
+    return response
+
+
+async def test_a_page_is_served_with_the_middleware_s_headers():
+    response = await fetch("/")
+    assert response["status"] == 200
+    assert b"<html" in response["body"]
+    headers = response["headers"]
+    assert headers[b"x-frame-options"] == b"DENY"
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert b"content-security-policy" in headers
+    assert b"csrftoken=" in headers.get(b"set-cookie", b"") or b"vary" in headers
+
+
+async def test_the_api_answers_json_and_refuses_a_bad_token():
+    listing = await fetch("/api/v1/tenders/")
+    assert listing["status"] == 200
+    assert listing["headers"][b"content-type"].startswith(b"application/json")
+    refused = await fetch(
+        "/api/v1/tenders/", headers=[(b"authorization", b"Bearer jt_nothing_here")]
+    )
+    assert refused["status"] == 401
+    assert refused["headers"][b"www-authenticate"] == b'Bearer realm="jangteo"'
+
+
+async def test_a_post_body_reaches_the_view():
+    # No CSRF token: Django's CSRF middleware reads the posted form and refuses it.
+    response = await fetch(
+        "/accounts/login/",
+        method="POST",
+        headers=[(b"content-type", b"application/x-www-form-urlencoded")],
+        body=b"username=nobody&password=wrong",
+    )
+    assert response["status"] == 403
+
+
+async def test_a_static_file_is_served_whole_then_not_modified():
+    expected = (ROOT / "static" / "js" / "bid.js").read_bytes()
+    response = await fetch("/static/js/bid.js")
+    assert response["status"] == 200
+    assert response["body"] == expected
+    assert response["headers"][b"content-length"] == str(len(expected)).encode()
+    assert response["headers"][b"content-type"].startswith(b"text/javascript")
+    again = await fetch(
+        "/static/js/bid.js", headers=[(b"if-none-match", response["headers"][b"etag"])]
+    )
+    assert again["status"] == 304
+    assert again["body"] == b""
+
+
+async def test_a_file_response_streams_from_the_threads(make_draft, officer):
+    content = b"0123456789" * 20_000  # several parts of the handler's 64 KiB
+
+    def tender_with_document():
+        draft = make_draft()
+        document = services.document_add(
+            tender=draft,
+            actor=officer,
+            title="설계서",
+            upload=SimpleUploadedFile("spec.txt", content),
+        )
+        services.tender_publish(tender=draft, actor=officer)
+        return draft, document
+
+    tender, document = await database_sync_to_async(tender_with_document)()
+    response = await fetch(f"/tenders/{tender.pk}/documents/{document.pk}/")
+    assert response["status"] == 200
+    assert response["body"] == content
+
+
+async def test_requests_beyond_the_threads_wait_their_turn_and_give_back_connections():
+    threads = handler().threads._max_workers
+    responses = await asyncio.gather(*(fetch("/api/v1/tenders/") for _ in range(threads * 3)))
+    assert [r["status"] for r in responses] == [200] * (threads * 3)
+    if connection.settings_dict["CONN_MAX_AGE"]:
+        return  # SQLite keeps its connections open between requests, by its settings
+    # request_finished ran on each thread that served: none keeps a connection checked out.
+    held = await asyncio.gather(
+        *(
+            asyncio.get_running_loop().run_in_executor(
+                handler().threads, lambda: connection.connection is not None
+            )
+            for _ in range(threads)
+        )
+    )
+    assert not any(held)
+
+
+async def test_websockets_are_not_this_handler_s():
+    with pytest.raises(ValueError, match="only handle ASGI/HTTP"):
+        await handler()({"type": "websocket"}, None, None)
