@@ -18,7 +18,7 @@ from datetime import datetime
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -109,11 +109,13 @@ class _TsaParts:
     signer_head: bytes  # SignerInfo: version, sid, digest algorithm
     signer_tail: bytes  # SignerInfo: signature algorithm
     certificates: bytes  # [0] IMPLICIT CertificateSet
+    ecdsa: bool  # the TSA's key is an EC key (else RSA)
 
 
 @functools.lru_cache(maxsize=4)
 def _tsa_parts(der: bytes) -> _TsaParts:
     certificate = asn1_x509.Certificate.load(der)
+    ecdsa = certificate.public_key.algorithm == "ec"
     signing_certificate = cms.CMSAttribute(
         {
             "type": "signing_certificate_v2",
@@ -151,8 +153,11 @@ def _tsa_parts(der: bytes) -> _TsaParts:
         attributes_head=cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
         signing_certificate=signing_certificate,
         signer_head=core.Integer(1).dump() + sid + _digest_algorithm("sha256"),
-        signer_tail=algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}).dump(),
+        signer_tail=algos.SignedDigestAlgorithm(
+            {"algorithm": "sha256_ecdsa" if ecdsa else "sha256_rsa"}
+        ).dump(),
         certificates=_der(IMPLICIT_0_SET, der),
+        ecdsa=ecdsa,
     )
 
 
@@ -197,7 +202,7 @@ def _sign(
     attributes = b"".join(
         sorted((parts.attributes_head, message_digest, parts.signing_certificate))
     )
-    signature = tsa.key.sign(_der(SET, attributes), padding.PKCS1v15(), hashes.SHA256())
+    signature = _signature(tsa.key, _der(SET, attributes), parts.ecdsa)
     signer_info = _der(
         SEQUENCE,
         parts.signer_head
@@ -217,6 +222,15 @@ def _sign(
         + _der(SET, signer_info),
     )
     return _der(SEQUENCE, SIGNED_DATA_HEAD + _der(EXPLICIT_0, signed_data))
+
+
+def _signature(key, data: bytes, ecdsa: bool) -> bytes:
+    # A TSA made before the platform's TSAs were P-256 keeps signing with its RSA key.
+    if ecdsa and isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    if not ecdsa and isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    raise TimestampError("the TSA's key does not match its certificate")
 
 
 def timestamp_query(digest: bytes, algorithm: str = "sha256") -> bytes:

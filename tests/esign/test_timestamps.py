@@ -164,3 +164,49 @@ def test_a_crafted_token_is_refused_not_crashed_on(pki):
         }
     )
     assert not timestamp_verify(stripped.dump(), DIGEST).valid
+
+
+def test_the_platform_tsa_signs_with_ecdsa(pki):
+    from asn1crypto import cms
+
+    signer = cms.ContentInfo.load(timestamp_token(DIGEST))["content"]["signer_infos"][0]
+    assert signer["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
+
+
+def test_a_tsa_with_an_rsa_key_keeps_signing_with_it(pki, tmp_path):
+    """A platform whose TSA was made with an RSA key (before P-256) goes on using it."""
+    from asn1crypto import cms
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.utils import timezone
+
+    from esign import authority
+    from esign.keys import key_encrypt
+    from esign.models import Authority, AuthorityRole
+
+    key = rsa.generate_private_key(65537, 3072)
+    builder = (
+        authority._builder(
+            authority._name("Jangteo Time-Stamping Authority"),
+            authority.authority_load(AuthorityRole.ISSUING).certificate.subject,
+            key.public_key(),
+            timezone.now(),
+            365,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        .add_extension(authority._signing_usage(), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+    )
+    certificate = authority._issued_by(builder, authority.authority_load(AuthorityRole.ISSUING))
+    Authority.objects.filter(role=AuthorityRole.TSA).update(
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        encrypted_key_pem=key_encrypt(key),
+    )
+    token = timestamp_token(DIGEST)
+    signer = cms.ContentInfo.load(token)["content"]["signer_infos"][0]
+    assert signer["signature_algorithm"]["algorithm"].native == "sha256_rsa"
+    check = timestamp_verify(token, DIGEST)
+    assert check.valid, check.reason
