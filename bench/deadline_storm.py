@@ -353,6 +353,7 @@ def main() -> None:
             f"  storm: {len(bodies)} submissions, {args.concurrency} clients, "
             f"{args.servers} platform processes, deadline in {args.window:.0f} s ..."
         )
+        reference_before = reference_work()
         cpu_before = cpu_seconds(processes)
         storm = run_clients(ports, path, bodies, args.concurrency)
         cpu_after = cpu_seconds(processes)
@@ -362,7 +363,8 @@ def main() -> None:
             print("  (the storm ran into the deadline: raise --window)")
         time.sleep(max(wait, 0))
         edge = run_clients(ports, path, bodies * 2, args.concurrency, until=deadline_mono + 2)
-        report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu)
+        reference = (reference_before + reference_work()) / 2
+        report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, reference)
     finally:
         for process in processes:
             process.terminate()
@@ -413,7 +415,32 @@ def switches_machine() -> int:
     return 0
 
 
-def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu) -> None:
+def reference_work() -> float:
+    """CPU milliseconds of a fixed piece of work like a submission's (JSON, hashing, an ECDSA
+    signature and its check, Python objects), on an idle core just before and after the
+    storm. Shared machines run the same code faster on some days than on others: CPU per
+    bid divided by this compares runs made on different days."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.derive_private_key(7, ec.SECP256R1())
+    document = {"tender": "ocds-jt-0001", "lot": 1, "items": [{"n": n} for n in range(40)]}
+
+    def work(times: int) -> None:
+        for n in range(times):
+            data = json.dumps({**document, "n": n}, sort_keys=True).encode()
+            digest = hashlib.sha256(data * 8).digest()
+            signature = key.sign(digest, ec.ECDSA(hashes.SHA256()))
+            key.public_key().verify(signature, digest, ec.ECDSA(hashes.SHA256()))
+            sorted(json.loads(data)["items"], key=lambda item: -item["n"])
+
+    work(50)  # warm
+    started = time.process_time()
+    work(500)
+    return (time.process_time() - started) * 1000
+
+
+def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, reference):
     from bidding.models import Bid, Receipt
     from core.audit import sealed_stream, verify_stream
 
@@ -449,6 +476,8 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu) 
         f" (during the storm, per submission sent)\n"
         f"  platform detail   system {cpu[3] / len(storm) * 1000:.2f} ms of it, "
         f"{cpu[4] / len(storm):.0f} context switches per bid on the machine\n"
+        f"  reference work    {reference:8.1f} ms of CPU for the same fixed work "
+        f"(smaller on a faster machine; compare CPU per bid / reference across days)\n"
         f"  floor             {floor_rate:>8.1f} rows/s bare PostgreSQL inserts of the same "
         f"rows, same concurrency\n"
         f"  platform / floor  {rate / floor_rate:8.2f}"
