@@ -84,6 +84,8 @@ class PooledASGIHandler(ASGIHandler):
 
     async def _send_start(self, response, send) -> None:
         # Django's send_response, up to the first message: the same headers and cookies.
+        # Not send_response itself for a stream: it would turn a synchronous iterator into a
+        # list first (StreamingHttpResponse.__aiter__), a whole file in memory.
         headers = [
             (
                 header.encode("ascii") if isinstance(header, str) else bytes(header),

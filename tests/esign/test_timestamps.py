@@ -173,7 +173,7 @@ def test_the_platform_tsa_signs_with_ecdsa(pki):
     assert signer["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
 
 
-def test_a_tsa_with_an_rsa_key_keeps_signing_with_it(pki, tmp_path):
+def test_a_tsa_with_an_rsa_key_keeps_signing_with_it(pki):
     """A platform whose TSA was made with an RSA key (before P-256) goes on using it."""
     from asn1crypto import cms
     from cryptography import x509
