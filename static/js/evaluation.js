@@ -157,8 +157,67 @@
     box.appendChild(list);
   }
 
+  // Every live event renders the lots afresh: what someone is typing into a form there (a
+  // reason, a score) must survive it. Fields are known again by the review, complaint, lot or
+  // supplier they belong to, their form and their name; only fields changed by hand are kept.
+  var KEYS = ["data-lot", "data-review", "data-complaint", "data-supplier"];
+
+  function fieldKey(field) {
+    var parts = [];
+    for (var node = field; node && node.id !== "lots"; node = node.parentElement) {
+      KEYS.forEach(function (name) {
+        if (node.hasAttribute(name)) { parts.push(name + "=" + node.getAttribute(name)); }
+      });
+    }
+    return [parts.join(","), field.form ? field.form.className : "", field.name,
+      field.type === "checkbox" ? field.value : ""].join("|");
+  }
+
+  function changed(field) {
+    if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return field.type !== "file" && field.type !== "hidden" && field.value !== field.defaultValue;
+  }
+
+  function typedFields(holder) {
+    var typed = {};
+    holder.querySelectorAll("form [name]").forEach(function (field) {
+      if (field.tagName !== "BUTTON" && changed(field)) {
+        typed[fieldKey(field)] = { value: field.value, checked: field.checked, focused: field === document.activeElement };
+      }
+    });
+    return typed;
+  }
+
+  function typedRestore(holder, typed) {
+    holder.querySelectorAll("form [name]").forEach(function (field) {
+      var kept = typed[fieldKey(field)];
+      if (!kept) { return; }
+      if (field.type === "checkbox" || field.type === "radio") { field.checked = kept.checked; }
+      else { field.value = kept.value; }
+      if (kept.focused) { field.focus(); }
+    });
+  }
+
+  // Sent: the form starts empty again, and so does the copy of it that a live event may have
+  // rendered (with what was typed) while it was being sent.
+  function sentForget(form) {
+    var sent = {};
+    form.querySelectorAll("[name]").forEach(function (field) { sent[fieldKey(field)] = true; });
+    form.reset();
+    document.querySelectorAll("#lots form [name]").forEach(function (field) {
+      if (!sent[fieldKey(field)]) { return; }
+      if (field.type === "checkbox" || field.type === "radio") { field.checked = field.defaultChecked; }
+      else if (field.tagName === "SELECT") { field.form.reset(); }
+      else if (field.type !== "file") { field.value = field.defaultValue; }
+    });
+  }
+
   function render(state) {
     var holder = document.getElementById("lots");
+    var typed = typedFields(holder);
     holder.textContent = "";
     state.forEach(function (lot) {
       var section = document.getElementById("lot-template").content.firstElementChild.cloneNode(true);
@@ -183,6 +242,7 @@
       actions(section, lot);
       holder.appendChild(section);
     });
+    typedRestore(holder, typed);
     root.setAttribute("data-rendered", String(Date.now()));
   }
 
@@ -194,7 +254,7 @@
       event.preventDefault();
       var buttons = form.querySelectorAll("button");
       buttons.forEach(function (b) { b.disabled = true; });
-      try { await work(event.submitter); say(labels.done); await refetch(); }
+      try { await work(event.submitter); sentForget(form); say(labels.done); await refetch(); }
       catch (error) { say(error.message, true); }
       finally { buttons.forEach(function (b) { b.disabled = false; }); }
     });
