@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -78,26 +79,38 @@ def detached_signer(signature: bytes, content: bytes) -> DetachedSigner:
 
 
 def _signer_certificate(signed_data, sid) -> x509.Certificate:
+    # Each embedded certificate is matched on what `cryptography` reads of it (parsed once
+    # per process, _certificate) rather than on asn1crypto's parse of it: walking a
+    # certificate's fields in pure Python was the larger part of this whole check.
     for choice in signed_data["certificates"] or []:
         if choice.name != "certificate":
             continue
-        candidate = choice.chosen
+        candidate = _certificate(choice.chosen.dump())
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
             matches = candidate.serial_number == wanted["serial_number"].native and _same_name(
                 candidate.issuer, wanted["issuer"]
             )
         else:
-            matches = candidate.key_identifier == sid.chosen.native
+            matches = _key_identifier(candidate) == sid.chosen.native
         if matches:
-            return _certificate(candidate.dump())
+            return candidate
     raise DetachedSignatureError("the signer's certificate is not embedded", "signature")
 
 
-def _same_name(one, other) -> bool:
+def _same_name(name: x509.Name, wanted) -> bool:
     # Identical DER is the same name; only differently encoded ones need RFC 5280's
     # comparison (string preparation, case folding), which costs a third of a millisecond.
-    return one.dump() == other.dump() or one == other
+    der = name.public_bytes()
+    return der == wanted.dump() or asn1_x509.Name.load(der) == wanted
+
+
+def _key_identifier(certificate: x509.Certificate) -> bytes | None:
+    try:
+        extension = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    except x509.ExtensionNotFound:
+        return None
+    return extension.value.digest
 
 
 @functools.lru_cache(maxsize=4096)

@@ -114,19 +114,14 @@ async def test_a_file_response_streams_from_the_threads(make_draft, officer):
 
 
 async def test_requests_beyond_the_threads_wait_their_turn_and_give_back_connections():
-    threads = handler().threads._max_workers
+    threads = handler().threads.size
     responses = await asyncio.gather(*(fetch("/api/v1/tenders/") for _ in range(threads * 3)))
     assert [r["status"] for r in responses] == [200] * (threads * 3)
     if connection.settings_dict["CONN_MAX_AGE"]:
         return  # SQLite keeps its connections open between requests, by its settings
     # request_finished ran on each thread that served: none keeps a connection checked out.
     held = await asyncio.gather(
-        *(
-            asyncio.get_running_loop().run_in_executor(
-                handler().threads, lambda: connection.connection is not None
-            )
-            for _ in range(threads)
-        )
+        *(handler().threads.run(lambda: connection.connection is not None) for _ in range(threads))
     )
     assert not any(held)
 
