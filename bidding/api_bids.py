@@ -9,7 +9,7 @@ import binascii
 import functools
 import json
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -24,7 +24,6 @@ from .envelope import MAX_SEALED_BYTES
 from .exceptions import BidRefused
 from .models import Bid, Receipt
 from .receipts import receipt_bundle, receipt_bundle_data
-from .submission_rows import tender_for_bids
 
 # base64 of the largest envelope, a signature and the JSON around them
 MAX_BODY_BYTES = (MAX_SEALED_BYTES * 4) // 3 + 256 * 1024
@@ -203,17 +202,16 @@ def _plain_fields(data, serializer_class) -> dict | None:
 def bid_submit(request, pk: int, lot: int):
     """Submit a signed, sealed envelope for a lot (docs/bid-envelope.md). 201 with the bid
     and its receipt; 200 with the same when an Idempotency-Key is retried. 400 malformed or
-    wrongly signed, 403 not yours to submit, 409 outside the bid window or a reused key,
-    413 too large: none of them stores anything."""
-    tender = tender_for_bids(pk)
-    if tender is None:
-        raise Http404("No Tender matches the given query.")
+    wrongly signed, 403 not yours to submit, 404 no such published tender, 409 outside the
+    bid window or a reused key, 413 too large: none of them stores anything."""
+    # Whether the tender exists is read with the rest of the submission's context: a body
+    # that is not even JSON is refused before that, whatever the tender.
     data, error = _json_body(request, SubmissionSerializer)
     if error:
         return error
     try:
         accepted = submission.bid_submit(
-            tender=tender,
+            tender_id=pk,
             lot_number=lot,
             sealed=data["envelope"],
             signature=data["signature"],

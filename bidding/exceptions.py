@@ -16,6 +16,12 @@ class BidRefused(ValidationError):
     status = 400
 
 
+class TenderNotFound(BidRefused):
+    """No published tender of that id (a draft is not found either, as on every page)."""
+
+    status = 404
+
+
 class BidForbidden(BidRefused):
     """Not this person's or this company's to submit: no certificate of theirs, a company
     not registered for the tender, another company's envelope."""

@@ -49,14 +49,22 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def receipt_sign(content: dict) -> SignedReceipt:
-    """Sign a receipt's content (which must carry its `receipt` number) and time-stamp it."""
+def receipt_key_roles() -> tuple[str, ...]:
+    """The platform keys a receipt is made with: its signer, the CA that issued the signer's
+    certificate, and the platform's TSA unless an external one stamps."""
+    roles = (AuthorityRole.RECEIPTS.value, AuthorityRole.ISSUING.value)
+    return roles if settings.TSA_URL else (*roles, AuthorityRole.TSA.value)
+
+
+def receipt_sign(content: dict, *, keys=None, at: datetime | None = None) -> SignedReceipt:
+    """Sign a receipt's content (which must carry its `receipt` number) and time-stamp it.
+
+    `keys` are the current `receipt_key_roles()` keys and `at` the authoritative time when
+    the caller has just read them (the submission, under its lock); else both are read here
+    in one query. Either way a replaced key is used at once."""
     body = canonical_json({"format": FORMAT, **content})
-    # The three keys a receipt needs, read in one query (a replaced one is used at once).
-    roles = [AuthorityRole.RECEIPTS, AuthorityRole.ISSUING]
-    if not settings.TSA_URL:
-        roles.append(AuthorityRole.TSA)
-    keys, now = service_keys(*roles)
+    if keys is None:
+        keys, at = service_keys(*receipt_key_roles())
     receipts = keys[AuthorityRole.RECEIPTS].loaded()
     signature = (
         pkcs7.PKCS7SignatureBuilder()
@@ -69,7 +77,7 @@ def receipt_sign(content: dict) -> SignedReceipt:
         )
     )
     tsa = keys[AuthorityRole.TSA].loaded() if AuthorityRole.TSA in keys else None
-    token = timestamp_token(hashlib.sha256(body).digest(), tsa=tsa, at=now)
+    token = timestamp_token(hashlib.sha256(body).digest(), tsa=tsa, at=at)
     return SignedReceipt(content["receipt"], body, signature, token)
 
 

@@ -35,6 +35,7 @@ from .exceptions import (
     BidTooLate,
     EnvelopeTooLarge,
     IdempotencyConflict,
+    TenderNotFound,
 )
 from .models import Bid, BidStatus, Receipt, ReceiptKind, TenderRegistration
 from .receipts import receipt_number, receipt_sign, utc_text
@@ -105,8 +106,8 @@ def _window_check(tender: Tender, now) -> None:
         )
 
 
-def _request_digest(tender: Tender, lot_number: int, sealed: bytes, signature: bytes) -> str:
-    parts = (str(tender.pk), str(lot_number), hashlib.sha256(sealed).hexdigest())
+def _request_digest(tender_id: int, lot_number: int, sealed: bytes, signature: bytes) -> str:
+    parts = (str(tender_id), str(lot_number), hashlib.sha256(sealed).hexdigest())
     return hashlib.sha256(("|".join(parts) + "|").encode() + signature).hexdigest()
 
 
@@ -127,14 +128,15 @@ def _replayed(actor, key: str, digest: str) -> Accepted | None:
 
 def bid_submit(
     *,
-    tender: Tender,
+    tender_id: int,
     lot_number: int,
     sealed: bytes,
     signature: bytes,
     actor,
     idempotency_key: str = "",
 ) -> Accepted:
-    """Store a sealed envelope for a lot and return its receipt.
+    """Store a sealed envelope for a lot of the published tender `tender_id` and return its
+    receipt.
 
     Preconditions: `signature` is a detached CMS over `sealed` made with an active, trusted
     certificate the platform holds for `actor`, for a supplier `actor` bids for; that
@@ -148,7 +150,7 @@ def bid_submit(
         raise BidRefused(_("The envelope is too short to be sealed."), code="envelope")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise BidRefused(_("The Idempotency-Key is too long."), code="idempotency_key")
-    digest = _request_digest(tender, lot_number, sealed, signature)
+    digest = _request_digest(tender_id, lot_number, sealed, signature)
     try:
         signer = detached_signer(signature, sealed)
     except DetachedSignatureError as error:
@@ -162,10 +164,12 @@ def bid_submit(
     context = rows.context_read(
         fingerprint=fingerprint(signer.certificate),
         actor_id=actor.pk,
-        tender_id=tender.pk,
+        tender_id=tender_id,
         lot_number=lot_number,
         idempotency_key=idempotency_key,
     )
+    if not context.tender_published:
+        raise TenderNotFound(_("No tender matches the given query."), code="not_found")
     if context.key_used and (replay := _replayed(actor, idempotency_key, digest)):
         return replay
     record = _certificate_checked(context.certificate, signer, actor, now=context.now)
@@ -178,7 +182,7 @@ def bid_submit(
     try:
         with transaction.atomic():
             return _store(
-                tender=tender,
+                tender_id=tender_id,
                 lot=context.lot,
                 supplier=context.supplier,
                 certificate=record,
@@ -217,12 +221,12 @@ def _certificate_checked(record: Certificate | None, signer, actor, *, now) -> C
 
 
 def _store(
-    *, tender, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
+    *, tender_id, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
 ):
     # The registration locked; after the lock, the tender, the supplier and the bid to
     # replace as they are now, and the clock.
     fresh = rows.locked_read(
-        tender_id=tender.pk,
+        tender_id=tender_id,
         supplier_id=supplier.pk,
         lot_id=lot.pk,
         actor_id=actor.pk,
@@ -262,7 +266,9 @@ def _store(
             "envelope_size": len(sealed),
             "received_at": utc_text(now),
             "replaces": replaces,
-        }
+        },
+        keys=fresh.receipt_keys,
+        at=now,
     )
     bid = Bid(
         tender=tender,

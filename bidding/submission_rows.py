@@ -6,11 +6,13 @@ PostgreSQL adding its row locks), and the rows come back as partial model instan
 (`Model.from_db`; a field not read is loaded on first use), so the rules on the models
 (`supersede`, `is_debarred`, the status displays) are the ones that decide.
 
-    context_read     before the transaction: the certificate, the bidder's supplier, the
-                     lot, an earlier use of the Idempotency-Key, and the clock
+    context_read     before the transaction: whether the tender is published, the
+                     certificate, the bidder's supplier, the lot, an earlier use of the
+                     Idempotency-Key, and the clock
     locked_read      in it: the registration locked, the lot shared against the opening;
                      then, with a new snapshot, the tender and supplier as they are now,
-                     the clock, the key again, the sealed bid to replace
+                     the clock, the key again, the sealed bid to replace, and the keys the
+                     receipt is signed with
     insert_row       a new row from a model instance (bid_and_receipt_insert: both)
 """
 
@@ -26,10 +28,12 @@ from accounts.models import Organisation, Role
 from core import clock
 from core.audit import prepared_cursor
 from esign.models import Certificate
+from esign.service_keys import service_key_columns, service_keys_of
 from procurement.models import Lot, Tender
 from suppliers.models import Supplier
 
 from .models import Bid, BidStatus, Receipt, ReceiptKind
+from .receipts import receipt_key_roles
 
 BIDDER_ROLES = (Role.BIDDER.value, Role.SUPPLIER_ADMIN.value)
 
@@ -69,21 +73,10 @@ def _partial(model, **values):
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
-def tender_for_bids(pk: int) -> Tender | None:
-    """The published tender `pk` (as `tenders_public` has it) with only its id and status
-    loaded: the submission reads the rest of it afresh under its lock."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            "SELECT status FROM procurement_tender WHERE id = %s AND published_at IS NOT NULL",
-            [pk],
-        )
-        row = cursor.fetchone()
-    return None if row is None else _partial(Tender, id=pk, status=row[0])
-
-
 @dataclass(frozen=True)
 class Context:
     now: datetime
+    tender_published: bool  # as `tenders_public` has it; else the tender is not found
     certificate: Certificate | None  # the platform's record of the signing certificate
     supplier: Supplier | None  # the certificate's company, if the actor bids for it
     lot: Lot | None
@@ -91,7 +84,9 @@ class Context:
 
 
 CONTEXT_SQL = """
-SELECT {clock}, c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code, s.id, s.status,
+SELECT {clock},
+  EXISTS (SELECT 1 FROM procurement_tender t WHERE t.id = %s AND t.published_at IS NOT NULL),
+  c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code, s.id, s.status,
   l.id, l.status,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
           AND b.idempotency_key = %s AND b.idempotency_key <> '')
@@ -111,11 +106,11 @@ def context_read(
     with prepared_cursor() as cursor:
         cursor.execute(
             CONTEXT_SQL.format(clock=_clock_column()),
-            [actor_id, idempotency_key, tender_id, lot_number, fingerprint, actor_id]
+            [tender_id, actor_id, idempotency_key, tender_id, lot_number, fingerprint, actor_id]
             + list(BIDDER_ROLES),
         )
-        (now, c_id, holder_id, c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status,
-         lot_id, lot_status, key_used) = cursor.fetchone()  # fmt: skip
+        (now, published, c_id, holder_id, c_status, c_fingerprint, o_id, o_name, o_code, s_id,
+         s_status, lot_id, lot_status, key_used) = cursor.fetchone()  # fmt: skip
     certificate = supplier = lot = None
     if c_id is not None:
         organisation = _partial(Organisation, id=o_id, name=o_name, code=o_code)
@@ -134,7 +129,7 @@ def context_read(
             supplier.organisation = organisation
     if lot_id is not None:
         lot = _partial(Lot, id=lot_id, tender_id=tender_id, number=lot_number, status=lot_status)
-    return Context(_now(now), certificate, supplier, lot, bool(key_used))
+    return Context(_now(now), bool(published), certificate, supplier, lot, bool(key_used))
 
 
 LOCK_SQL = (
@@ -158,6 +153,7 @@ class Fresh:
     key_used: bool
     previous: Bid | None  # the supplier's sealed bid for the lot, which this one replaces
     previous_receipt: str | None
+    receipt_keys: dict  # receipt_key_roles() -> ServiceKey, current at `now`
 
 
 FRESH_SQL = """
@@ -166,7 +162,7 @@ SELECT {clock}, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
   s.organisation_id, s.status, s.suspended_until, s.suspension_reason, o.name, o.code,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
           AND b.idempotency_key = %s AND b.idempotency_key <> ''),
-  p.id, r.number
+  p.id, r.number, {keys}
 FROM procurement_tender t
 JOIN suppliers_supplier s ON s.id = %s
 JOIN accounts_organisation o ON o.id = s.organisation_id
@@ -193,7 +189,10 @@ def locked_read(
         ReceiptKind.BID.value,
         tender_id,
     ]
-    fresh_sql = FRESH_SQL.format(clock=_clock_column())
+    roles = receipt_key_roles()
+    keys_sql, keys_params = service_key_columns(roles)
+    fresh_sql = FRESH_SQL.format(clock=_clock_column(), keys=keys_sql)
+    fresh = fresh[:2] + keys_params + fresh[2:]
     postgresql = connection.vendor == "postgresql"
     with prepared_cursor() as cursor:
         cursor.execute(LOCK_SQL_POSTGRESQL if postgresql else LOCK_SQL, lock)
@@ -204,7 +203,7 @@ def locked_read(
         return None
     (now, ocid, t_status, bid_open_at, bid_close_at, has_categories, o_id, s_status,
      suspended_until, suspension_reason, o_name, o_code, key_used, previous_id,
-     previous_receipt) = row  # fmt: skip
+     previous_receipt) = row[:15]  # fmt: skip
     tender = _partial(
         Tender,
         id=tender_id,
@@ -233,6 +232,7 @@ def locked_read(
         bool(key_used),
         previous,
         previous_receipt,
+        service_keys_of(roles, row[15:]),
     )
 
 

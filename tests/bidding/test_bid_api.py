@@ -83,7 +83,7 @@ def test_submit_retry_list_download_and_withdraw(api, in_bidding, bidders):
     assert other.status_code == 404
 
 
-def test_refusals_are_clear_and_store_nothing(api, in_bidding, bidders, outsider):
+def test_refusals_are_clear_and_store_nothing(api, in_bidding, bidders, outsider, make_draft):
     bidder = bidders[0]
     sealed, signature = bidder.envelope(in_bidding)
     path = f"/api/v1/tenders/{in_bidding.pk}/lots/1/bids"
@@ -105,7 +105,11 @@ def test_refusals_are_clear_and_store_nothing(api, in_bidding, bidders, outsider
         ]
         == "lot"
     )
-    assert api(bidder.user, "post", "/api/v1/tenders/99999/lots/1/bids", good).status_code == 404
+    missing = api(bidder.user, "post", "/api/v1/tenders/99999/lots/1/bids", good)
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    # A draft is not found either, as on its pages: not even that it exists.
+    draft = api(bidder.user, "post", f"/api/v1/tenders/{make_draft().pk}/lots/1/bids", good)
+    assert (draft.status_code, draft.json()["code"]) == (404, "not_found")
     in_bidding.travel.move_to(in_bidding.bid_close_at)
     late = api(bidder.user, "post", path, good)
     assert late.status_code == 409

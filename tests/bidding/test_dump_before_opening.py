@@ -68,7 +68,7 @@ class Sealed:
 
     def submit(self, tender) -> Bid:
         return bid_submit(
-            tender=tender,
+            tender_id=tender.pk,
             lot_number=self.lot,
             sealed=self.sealed,
             signature=self.bidder.sign(self.sealed),

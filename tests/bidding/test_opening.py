@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def submit(tender, bidder, lot=1, **kw):
     sealed, signature = bidder.envelope(tender, lot=lot, **kw)
     return bid_submit(
-        tender=tender, lot_number=lot, sealed=sealed, signature=signature, actor=bidder.user
+        tender_id=tender.pk, lot_number=lot, sealed=sealed, signature=signature, actor=bidder.user
     ).bid
 
 
@@ -140,7 +140,7 @@ def test_moved_tampered_and_wrongly_signed_envelopes_are_rejected_with_reasons(
     a, b = bidders
     sealed, signature = a.envelope(in_bidding, lot=2)  # made for lot 2, sent as lot 1
     moved = bid_submit(
-        tender=in_bidding, lot_number=1, sealed=sealed, signature=signature, actor=a.user
+        tender_id=in_bidding.pk, lot_number=1, sealed=sealed, signature=signature, actor=a.user
     ).bid
     tampered = submit(in_bidding, a, lot=2)
     Bid.objects.filter(pk=tampered.pk).update(sealed=bytes(tampered.sealed)[:-1] + b"\0")
@@ -148,7 +148,11 @@ def test_moved_tampered_and_wrongly_signed_envelopes_are_rejected_with_reasons(
     # b's own signing key over a bid that names b, but the inner signer is a's certificate
     sealed_b = _inner_signed_by(in_bidding, b, a)
     foreign_inner = bid_submit(
-        tender=in_bidding, lot_number=1, sealed=sealed_b, signature=b.sign(sealed_b), actor=b.user
+        tender_id=in_bidding.pk,
+        lot_number=1,
+        sealed=sealed_b,
+        signature=b.sign(sealed_b),
+        actor=b.user,
     ).bid
     open_with(in_bidding, openers[0], openers[1])
     expected = {moved: "unseal", tampered: "unseal", foreign_inner: "signer"}

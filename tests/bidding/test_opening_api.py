@@ -18,7 +18,7 @@ def test_nothing_about_bids_before_the_opening_everything_after(
 ):
     sealed, signature = bidders[0].envelope(in_bidding, amount=77_000_000)
     bid = bid_submit(
-        tender=in_bidding, lot_number=1, sealed=sealed, signature=signature,
+        tender_id=in_bidding.pk, lot_number=1, sealed=sealed, signature=signature,
         actor=bidders[0].user,
     ).bid  # fmt: skip
     shares = [opener.shares()[in_bidding.ocid] for opener in openers[:2]]

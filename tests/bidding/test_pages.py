@@ -66,7 +66,11 @@ def test_the_opening_page_shows_nothing_about_bids_before_the_opening(client, in
     for bidder, amount in ((a, 93_512_000), (b, 94_177_000)):
         sealed, signature = bidder.envelope(in_bidding, amount=amount)
         bid_submit(
-            tender=in_bidding, lot_number=1, sealed=sealed, signature=signature, actor=bidder.user
+            tender_id=in_bidding.pk,
+            lot_number=1,
+            sealed=sealed,
+            signature=signature,
+            actor=bidder.user,
         )
     page = client.get(f"/tenders/{in_bidding.pk}/opening/").content.decode()
     state = config_of(page, "opening-state")
@@ -95,7 +99,9 @@ def test_a_designated_officer_gets_the_share_form_and_others_do_not(
 def test_after_the_opening_the_page_carries_every_result(client, in_bidding, bidders, openers):
     a, _ = bidders
     sealed, signature = a.envelope(in_bidding, amount=93_512_000)
-    bid_submit(tender=in_bidding, lot_number=1, sealed=sealed, signature=signature, actor=a.user)
+    bid_submit(
+        tender_id=in_bidding.pk, lot_number=1, sealed=sealed, signature=signature, actor=a.user
+    )
     open_with(in_bidding, openers[0], openers[1])
     state = config_of(
         client.get(f"/tenders/{in_bidding.pk}/opening/").content.decode(), "opening-state"

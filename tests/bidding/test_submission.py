@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 def submit(tender, bidder, *, lot=1, key="", **kw):
     sealed, signature = bidder.envelope(tender, lot=lot, **kw)
     return bid_submit(
-        tender=tender,
+        tender_id=tender.pk,
         lot_number=lot,
         sealed=sealed,
         signature=signature,
@@ -92,7 +92,7 @@ def test_a_newer_envelope_replaces_the_earlier_one(in_bidding, bidders):
 def test_a_retry_with_the_same_key_returns_the_same_receipt(in_bidding, bidders):
     sealed, signature = bidders[0].envelope(in_bidding)
     args = {
-        "tender": in_bidding,
+        "tender_id": in_bidding.pk,
         "lot_number": 1,
         "sealed": sealed,
         "signature": signature,
@@ -142,7 +142,7 @@ def test_an_envelope_signed_by_someone_else_is_refused(in_bidding, bidders):
     sealed, _signature = bidders[0].envelope(in_bidding)
     with pytest.raises(BidForbidden) as refused:
         bid_submit(
-            tender=in_bidding,
+            tender_id=in_bidding.pk,
             lot_number=1,
             sealed=sealed,
             signature=bidders[1].sign(sealed),
@@ -165,7 +165,7 @@ def test_a_malformed_or_tampered_submission_is_refused(in_bidding, bidders, mang
     sealed, signature = mangle(*bidders[0].envelope(in_bidding))
     with pytest.raises(BidRefused) as refused:
         bid_submit(
-            tender=in_bidding, lot_number=1, sealed=sealed, signature=signature,
+            tender_id=in_bidding.pk, lot_number=1, sealed=sealed, signature=signature,
             actor=bidders[0].user,
         )  # fmt: skip
     assert refused.value.code == code
@@ -175,7 +175,7 @@ def test_a_malformed_or_tampered_submission_is_refused(in_bidding, bidders, mang
 def test_an_oversized_envelope_is_refused_before_anything_else(in_bidding, bidders):
     with pytest.raises(EnvelopeTooLarge):
         bid_submit(
-            tender=in_bidding,
+            tender_id=in_bidding.pk,
             lot_number=1,
             sealed=b"x" * (MAX_SEALED_BYTES + 1),
             signature=b"",

@@ -40,7 +40,7 @@ def submit_inner_signed_by(tender, bidder, signer, *, lot: int) -> Bid:
         envelope.seal_info(tender=tender.ocid, lot=lot, supplier=bidder.brn),
     )
     return bid_submit(
-        tender=tender, lot_number=lot, sealed=sealed, signature=bidder.sign(sealed),
+        tender_id=tender.pk, lot_number=lot, sealed=sealed, signature=bidder.sign(sealed),
         actor=bidder.user,
     ).bid  # fmt: skip
 

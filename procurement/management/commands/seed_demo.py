@@ -191,7 +191,11 @@ class Command(BaseCommand):
                 envelope.seal_info(tender=tender.ocid, lot=1, supplier=brn),
             )
             bid_submit(
-                tender=tender, lot_number=1, sealed=sealed, signature=sign(sealed), actor=person
+                tender_id=tender.pk,
+                lot_number=1,
+                sealed=sealed,
+                signature=sign(sealed),
+                actor=person,
             )
 
     def seed_receiving_keys(self, people):
