@@ -248,9 +248,7 @@ def _store(
         raise BidForbidden(" ".join(refusals), code="supplier")
     previous, replaces = fresh.previous, fresh.previous_receipt
     if previous is not None:
-        previous.supersede(now=now)
-        if not rows.bid_supersede_save(previous):
-            raise ConcurrentTransition("the bid to replace is no longer sealed")
+        previous.supersede(now=now)  # stored with the new bid, below
     envelope_sha256 = hashlib.sha256(sealed).hexdigest()
     number = receipt_number()
     signed = receipt_sign(
@@ -292,7 +290,8 @@ def _store(
         timestamp=signed.timestamp,
         issued_at=now,
     )
-    rows.bid_and_receipt_insert(bid, receipt)
+    if not rows.bid_and_receipt_insert(bid, receipt, superseding=previous):
+        raise ConcurrentTransition("the bid to replace is no longer sealed")
     audit_record(
         stream=sealed_stream(tender.ocid),
         kind="bid.submitted",

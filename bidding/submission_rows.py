@@ -13,7 +13,8 @@ PostgreSQL adding its row locks), and the rows come back as partial model instan
                      then, with a new snapshot, the tender and supplier as they are now,
                      the clock, the key again, the sealed bid to replace, and the keys the
                      receipt is signed with
-    insert_row       a new row from a model instance (bid_and_receipt_insert: both)
+    insert_row       a new row from a model instance (bid_and_receipt_insert: the bid and
+                     its receipt, after superseding the bid they replace)
 """
 
 import functools
@@ -236,12 +237,15 @@ def locked_read(
     )
 
 
+SUPERSEDE_SQL = "UPDATE bidding_bid SET status = %s, closed_at = %s WHERE id = %s AND status = %s"
+
+
 def bid_supersede_save(bid: Bid) -> bool:
     """Store what `Bid.supersede` set, as the model's concurrent-transition save does:
     only if the row is still sealed. False if it no longer was."""
     with prepared_cursor() as cursor:
         cursor.execute(
-            "UPDATE bidding_bid SET status = %s, closed_at = %s WHERE id = %s AND status = %s",
+            SUPERSEDE_SQL,
             [bid.status, _field_value(Bid, "closed_at", bid), bid.pk, BidStatus.SEALED.value],
         )
         return cursor.rowcount == 1
@@ -278,39 +282,68 @@ def insert_row(instance) -> None:
 
 
 @functools.cache
-def _bid_and_receipt_sql() -> str:
-    """INSERT of a bid and, chained to it, of its receipt (PostgreSQL)."""
-    bid_sql, _ = _insert_sql(Bid, "postgresql")
+def _bid_and_receipt_sql(superseding: bool) -> str:
+    """INSERT of a bid and, chained to it, of its receipt (PostgreSQL); `superseding`: after
+    the UPDATE that supersedes the bid it replaces, in the same statement."""
+    bid_sql, bid_fields = _insert_sql(Bid, "postgresql")
     receipt_fields = tuple(f for f in Receipt._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
+    if superseding:
+        # The new bid's row is made from the superseded one's: the UPDATE has run before it
+        # (the sealed-bid-per-lot index sees one sealed row), and no bid is inserted when
+        # the one to replace was no longer sealed.
+        bid_columns = ", ".join(quote(f.column) for f in bid_fields)
+        bid_values = ", ".join(["%s"] * len(bid_fields))
+        bid_sql = (
+            f"INSERT INTO {quote(Bid._meta.db_table)} ({bid_columns}) "  # noqa: S608 - the model's own names
+            f"SELECT {bid_values} FROM superseded RETURNING {quote(Bid._meta.pk.column)}"
+        )
     columns = ", ".join(quote(f.column) for f in receipt_fields)
     values = ", ".join("bid.id" if f.name == "bid" else "%s" for f in receipt_fields)
+    head = f"WITH superseded AS ({SUPERSEDE_SQL} RETURNING id), " if superseding else "WITH "
     return (
-        f"WITH bid AS ({bid_sql}) "  # noqa: S608 - the models' own names
+        f"{head}bid AS ({bid_sql}) "  # noqa: S608 - the models' own names
         f"INSERT INTO {quote(Receipt._meta.db_table)} ({columns}) SELECT {values} FROM bid "
         f"RETURNING {quote('bid_id')}, {quote('id')}"
     )
 
 
-def bid_and_receipt_insert(bid: Bid, receipt: Receipt) -> None:
-    """`insert_row` of the bid, then of its receipt: on PostgreSQL in one statement."""
+def bid_and_receipt_insert(bid: Bid, receipt: Receipt, *, superseding: Bid | None = None) -> bool:
+    """Store what `Bid.supersede` set on `superseding` (as the model's concurrent-transition
+    save does: only if that row is still sealed), then `insert_row` the bid and its receipt;
+    on PostgreSQL all in one statement. False, and nothing stored, if the bid to supersede
+    was no longer sealed."""
     if connection.vendor != "postgresql":
+        if superseding is not None and not bid_supersede_save(superseding):
+            return False
         insert_row(bid)
         receipt.bid = bid
         insert_row(receipt)
-        return
+        return True
     _, bid_fields = _insert_sql(Bid, "postgresql")
     _, receipt_fields = _insert_sql(Receipt, "postgresql")
-    values = [f.get_db_prep_save(f.pre_save(bid, True), connection) for f in bid_fields]
+    values = []
+    if superseding is not None:
+        values += [
+            superseding.status,
+            _field_value(Bid, "closed_at", superseding),
+            superseding.pk,
+            BidStatus.SEALED.value,
+        ]
+    values += [f.get_db_prep_save(f.pre_save(bid, True), connection) for f in bid_fields]
     values += [
         f.get_db_prep_save(f.pre_save(receipt, True), connection)
         for f in receipt_fields
         if f.name != "bid"
     ]
     with prepared_cursor() as cursor:
-        cursor.execute(_bid_and_receipt_sql(), values)
-        bid.pk, receipt.pk = cursor.fetchone()
+        cursor.execute(_bid_and_receipt_sql(superseding is not None), values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    bid.pk, receipt.pk = row
     for instance in (bid, receipt):
         instance._state.adding = False
         instance._state.db = connection.alias
     receipt.bid = bid
+    return True

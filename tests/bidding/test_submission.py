@@ -306,3 +306,39 @@ def test_a_forged_certificate_naming_the_platform_ca_is_not_trusted(pki):
         .sign(key, hashes.SHA256())
     )
     assert not certificate_check_cached(forged, now=now, register_read=True).trusted
+
+
+def test_a_replacement_stores_nothing_if_the_bid_it_replaces_is_no_longer_sealed(
+    in_bidding, bidders
+):
+    # What a concurrent change between the read under the lock and the write would leave:
+    # the new envelope and its receipt are not stored, the one found changed is left as is.
+    from django.db import transaction
+
+    from bidding import submission_rows as rows
+
+    first = submit(in_bidding, bidders[0]).bid
+    Bid.objects.filter(pk=first.pk).update(status=BidStatus.WITHDRAWN)
+    previous = rows._partial(Bid, id=first.pk, status=BidStatus.SEALED.value)
+    previous.supersede(now=first.received_at)
+    sealed, signature = bidders[0].envelope(in_bidding, amount=1)
+    replacement = Bid(
+        tender=in_bidding,
+        lot=first.lot,
+        supplier=first.supplier,
+        submitted_by=first.submitted_by,
+        certificate=first.certificate,
+        sealed=sealed,
+        outer_signature=signature,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        size=len(sealed),
+        received_at=first.received_at,
+    )
+    receipt = Receipt(
+        number="JR-REPLACEMENT", kind="bid", body=b"{}", signature=b"", timestamp=b"",
+        issued_at=first.received_at,
+    )  # fmt: skip
+    with transaction.atomic():
+        assert not rows.bid_and_receipt_insert(replacement, receipt, superseding=previous)
+    assert list(Bid.objects.values_list("pk", "status")) == [(first.pk, BidStatus.WITHDRAWN)]
+    assert not Receipt.objects.filter(number="JR-REPLACEMENT").exists()
