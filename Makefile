@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench-fanout bench-storm bench-opening clean
+.PHONY: help run test lint bench-fanout bench-storm bench-instructions bench-opening clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench-fanout: $(TEST_STAMP) ## Live fan-out benchmark (N watchers of one tender)
 
 bench-storm: $(TEST_STAMP) ## Deadline storm: 500 suppliers bid over HTTP against PostgreSQL (DATABASE_URL names the server)
 	$(BIN)/python bench/deadline_storm.py
+
+bench-instructions: $(TEST_STAMP) ## Instructions per bid submission of one platform process, counted by callgrind (needs valgrind; DATABASE_URL names the PostgreSQL server)
+	$(BIN)/python bench/submission_instructions.py
 
 bench-opening: $(TEST_STAMP) ## Opening: open and verify 1,000 sealed envelopes (SQLite, or the PostgreSQL server DATABASE_URL names)
 	$(BIN)/python bench/opening.py
