@@ -153,7 +153,7 @@ def prepare(env: dict, count: int):
         contents = envelope.contents_pack(bid, sign(key, certificate, bid))
         sealed = envelope.seal(contents, public_key, info)
         bid_submit(
-            tender=tender,
+            tender_id=tender.pk,
             lot_number=1,
             sealed=sealed,
             signature=sign(key, certificate, sealed),

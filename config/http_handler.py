@@ -14,6 +14,7 @@ between requests. WebSockets are not served here (Channels' consumers, config/as
 """
 
 import asyncio
+import contextlib
 import queue
 import threading
 
@@ -67,7 +68,9 @@ class ThreadPool:
                 result = function(*args)
             except BaseException as failure:  # noqa: BLE001 - handed to the awaiting request
                 error = failure
-            loop.call_soon_threadsafe(_outcome, future, result, error)
+            # A closed loop (the server is stopping) has nobody waiting for this outcome.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_outcome, future, result, error)
             # Hold nothing of this request (its response, its body) while waiting for the next.
             del loop, future, function, args, result, error
 

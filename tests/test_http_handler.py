@@ -129,3 +129,36 @@ async def test_requests_beyond_the_threads_wait_their_turn_and_give_back_connect
 async def test_websockets_are_not_this_handler_s():
     with pytest.raises(ValueError, match="only handle ASGI/HTTP"):
         await handler()({"type": "websocket"}, None, None)
+
+
+def test_a_pool_thread_outlives_the_loop_of_the_call_it_ran():
+    # A server stopping closes its loop while a request may still run on the pool: the
+    # thread must go on serving (a dead one would leave the pool a thread short, forever).
+    import threading
+
+    from config.http_handler import ThreadPool
+
+    pool = ThreadPool(1, name="test")
+    release = threading.Event()
+
+    async def start():
+        return pool.run(release.wait)
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(start())
+    loop.close()
+    release.set()
+
+    async def next_call():
+        return await asyncio.wait_for(pool.run(lambda: 42), timeout=10)
+
+    assert asyncio.run(next_call()) == 42
+    error = asyncio.run(asyncio.wait_for(_failing(pool), timeout=10))
+    assert isinstance(error, ZeroDivisionError)  # and a call's error reaches its awaiter
+
+
+async def _failing(pool):
+    try:
+        await pool.run(lambda: 1 / 0)
+    except ZeroDivisionError as error:
+        return error

@@ -39,7 +39,7 @@ def opened_for_real(tender, openers, bids) -> Tender:
     wait_for(lambda: Tender.objects.get(pk=tender.pk).status == TenderStatus.BIDDING)
     for bidder, amount, picks in bids:
         sealed, signature = bidder.envelope(tender, amount=amount, picks=picks)
-        bid_submit(tender=tender, lot_number=1, sealed=sealed, signature=signature,
+        bid_submit(tender_id=tender.pk, lot_number=1, sealed=sealed, signature=signature,
                    actor=bidder.user)  # fmt: skip
     shares = [opener.shares()[tender.ocid] for opener in openers[:2]]
     wait_for(lambda: timezone.now() > tender.bid_close_at)
