@@ -215,15 +215,34 @@ def floor(database_url: str, bodies: list, concurrency: int) -> float:
     return len(done) / (time.perf_counter() - started)
 
 
-def start_servers(env: dict, count: int) -> tuple[list[int], list[subprocess.Popen]]:
+def platform_environment(database_url: str) -> dict:
+    """The platform processes' environment: production settings on `database_url`, the
+    database's clock authoritative, no tender clock of their own."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": database_url,
+        "JANGTEO_CLOCK": "off",
+        "JANGTEO_AUTHORITATIVE_CLOCK": "database",
+        "JANGTEO_PKI_PASSPHRASE": os.environ.get(
+            "JANGTEO_PKI_PASSPHRASE", "bench-passphrase-0123456789"
+        ),
+    }
+
+
+def start_servers(
+    env: dict, count: int, *, wrapper: tuple[str, ...] = (), timeout: float = 60
+) -> tuple[list[int], list[subprocess.Popen]]:
+    """`count` platform processes (`manage.py serve`, run under `wrapper` if one is given)
+    on free ports, once each accepts connections."""
     ports, processes = [], []
     (ROOT / "var").mkdir(exist_ok=True)
     for _ in range(count):
         port = free_port()
-        log = (ROOT / "var" / f"bench-storm-{port}.log").open("w")
+        log = (ROOT / "var" / f"bench-server-{port}.log").open("w")
         processes.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--port", str(port)],
+                [*wrapper, sys.executable, "manage.py", "serve", "--port", str(port)],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -232,7 +251,7 @@ def start_servers(env: dict, count: int) -> tuple[list[int], list[subprocess.Pop
         )
         ports.append(port)
     for port, process in zip(ports, processes, strict=True):
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -323,16 +342,7 @@ def main() -> None:
     if not server_url.startswith("postgres"):
         raise SystemExit("the deadline storm needs PostgreSQL: set DATABASE_URL")
     database_url, drop = scratch_database(server_url, "jangteo_storm")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url,
-        "JANGTEO_CLOCK": "off",
-        "JANGTEO_AUTHORITATIVE_CLOCK": "database",
-        "JANGTEO_PKI_PASSPHRASE": os.environ.get(
-            "JANGTEO_PKI_PASSPHRASE", "bench-passphrase-0123456789"
-        ),
-    }
+    env = platform_environment(database_url)
     processes = []
     try:
         tender, bodies = prepare(env, args.suppliers, args.submissions)

@@ -24,18 +24,21 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from deadline_storm import prepare, run_clients  # noqa: E402 - bench/, this script's folder
-from scratch import free_port, scratch_database  # noqa: E402
+from deadline_storm import (  # noqa: E402 - bench/, this script's folder
+    platform_environment,
+    prepare,
+    run_clients,
+    start_servers,
+)
+from scratch import scratch_database  # noqa: E402
 
 STATIC_PATH = "/static/css/site.css"
 
@@ -54,42 +57,17 @@ def main() -> None:
     if not server_url.startswith("postgres"):
         raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
     database_url, drop = scratch_database(server_url, "jangteo_instructions")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url,
-        "JANGTEO_CLOCK": "off",
-        "JANGTEO_AUTHORITATIVE_CLOCK": "database",
-        "JANGTEO_PKI_PASSPHRASE": os.environ.get(
-            "JANGTEO_PKI_PASSPHRASE", "bench-passphrase-0123456789"
-        ),
-        "PYTHONHASHSEED": "0",  # the same dictionaries' layout in every run
-    }
+    # The same dictionaries' layout in every run.
+    env = {**platform_environment(database_url), "PYTHONHASHSEED": "0"}
     warm = 20
     server = None
     with tempfile.TemporaryDirectory() as folder:
         try:
             tender, bodies = prepare(env, args.suppliers, warm + args.submissions)
-            port = free_port()
             out = Path(folder) / "callgrind.out"
             print("  starting one platform process under callgrind (about a minute) ...")
-            server = subprocess.Popen(
-                [
-                    tools["valgrind"],
-                    "--tool=callgrind",
-                    f"--callgrind-out-file={out}",
-                    sys.executable,
-                    "manage.py",
-                    "serve",
-                    "--port",
-                    str(port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            _wait_for(port, server)
+            wrapper = (tools["valgrind"], "--tool=callgrind", f"--callgrind-out-file={out}")
+            [port], [server] = start_servers(env, 1, wrapper=wrapper, timeout=300)
             path = f"/api/v1/tenders/{tender.pk}/lots/1/bids"
             run_clients([port], path, bodies[:warm], args.concurrency)
             _static_requests(port, 50, args.concurrency)
@@ -179,19 +157,6 @@ def _static_requests(port: int, count: int, concurrency: int) -> list:
     if any(status != 200 for _, _, status in results):
         raise SystemExit("a static file was not served")
     return results
-
-
-def _wait_for(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit("the platform server did not start under callgrind") from None
-            time.sleep(1)
-    raise SystemExit("the platform server did not start in 300 s under callgrind")
 
 
 if __name__ == "__main__":

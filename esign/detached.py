@@ -68,12 +68,15 @@ def _general_signer(signature: bytes, content: bytes) -> DetachedSigner:
         if algorithm not in HASHES:
             raise DetachedSignatureError("use SHA-256, SHA-384 or SHA-512", "signature")
         signed = _signed_bytes(signer_info, hashlib.new(algorithm, content).digest(), content)
+        signature_algorithm = signer_info["signature_algorithm"]
+        kind = signature_algorithm.signature_algo
         _verify(
             certificate.public_key(),
             signer_info["signature"].native,
             signed,
-            signer_info["signature_algorithm"],
+            kind,
             HASHES[algorithm](),
+            signature_algorithm["parameters"] if kind == "rsassa_pss" else None,
         )
     except DetachedSignatureError:
         raise
@@ -99,7 +102,7 @@ def _signer_certificate(signed_data, sid) -> x509.Certificate:
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
             matches = candidate.serial_number == wanted["serial_number"].native and _same_name(
-                candidate.issuer, wanted["issuer"]
+                candidate, wanted["issuer"]
             )
         else:
             matches = _key_identifier(candidate) == sid.chosen.native
@@ -108,11 +111,17 @@ def _signer_certificate(signed_data, sid) -> x509.Certificate:
     raise DetachedSignatureError("the signer's certificate is not embedded", "signature")
 
 
-def _same_name(name: x509.Name, wanted) -> bool:
-    # Identical DER is the same name; only differently encoded ones need RFC 5280's
-    # comparison (string preparation, case folding), which costs a third of a millisecond.
-    der = name.public_bytes()
+def _same_name(certificate: x509.Certificate, wanted) -> bool:
+    """Whether the certificate's issuer is the name `wanted` (asn1crypto's). Identical DER
+    is the same name; only differently encoded ones need RFC 5280's comparison (string
+    preparation, case folding), which costs a third of a millisecond."""
+    der = _issuer_der(certificate)
     return der == wanted.dump() or asn1_x509.Name.load(der) == wanted
+
+
+@functools.lru_cache(maxsize=4096)
+def _issuer_der(certificate: x509.Certificate) -> bytes:
+    return certificate.issuer.public_bytes()
 
 
 def _key_identifier(certificate: x509.Certificate) -> bytes | None:
@@ -149,22 +158,22 @@ def _signed_bytes(signer_info, digest: bytes, content: bytes) -> bytes:
     return b"\x31" + encoded[1:]
 
 
-def _verify(public_key, signature: bytes, signed: bytes, algorithm, digest) -> None:
-    kind = algorithm.signature_algo
+def _verify(public_key, signature: bytes, signed: bytes, kind: str, digest, pss=None) -> None:
+    """Check `signature` over `signed` by the kind of signature asn1crypto names (`pss`: the
+    RSASSA-PSS parameters, asn1crypto's)."""
     if isinstance(public_key, ec.EllipticCurvePublicKey) and kind == "ecdsa":
         public_key.verify(signature, signed, ec.ECDSA(digest))
     elif isinstance(public_key, rsa.RSAPublicKey) and kind == "rsassa_pkcs1v15":
         public_key.verify(signature, signed, padding.PKCS1v15(), digest)
     elif isinstance(public_key, rsa.RSAPublicKey) and kind == "rsassa_pss":
-        parameters = algorithm["parameters"]
         public_key.verify(
             signature,
             signed,
             padding.PSS(
                 mgf=padding.MGF1(
-                    HASHES[parameters["mask_gen_algorithm"]["parameters"]["algorithm"].native]()
+                    HASHES[pss["mask_gen_algorithm"]["parameters"]["algorithm"].native]()
                 ),
-                salt_length=parameters["salt_length"].native,
+                salt_length=pss["salt_length"].native,
             ),
             digest,
         )
@@ -275,12 +284,7 @@ def _plain_signer(signature: bytes, content: bytes) -> DetachedSigner | None:
     digest_algorithm = HASHES[plain.digest_algorithm]()
     try:
         public_key = certificate.public_key()
-        if plain.kind == "ecdsa" and isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(plain.signature, plain.signed, ec.ECDSA(digest_algorithm))
-        elif plain.kind == "rsassa_pkcs1v15" and isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(plain.signature, plain.signed, padding.PKCS1v15(), digest_algorithm)
-        else:
-            return None
+        _verify(public_key, plain.signature, plain.signed, plain.kind, digest_algorithm)
     except InvalidSignature as error:
         raise DetachedSignatureError(
             "the signature does not match the envelope", "signature_mismatch"
@@ -306,11 +310,6 @@ def _plain_certificate(plain: _Plain) -> x509.Certificate | None:
         if matches:
             return candidate
     return None  # or named differently: the general path compares names by RFC 5280
-
-
-@functools.lru_cache(maxsize=4096)
-def _issuer_der(certificate: x509.Certificate) -> bytes:
-    return certificate.issuer.public_bytes()
 
 
 def _plain_read(data: bytes) -> _Plain:
