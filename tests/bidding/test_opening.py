@@ -143,7 +143,10 @@ def test_moved_tampered_and_wrongly_signed_envelopes_are_rejected_with_reasons(
         tender_id=in_bidding.pk, lot_number=1, sealed=sealed, signature=signature, actor=a.user
     ).bid
     tampered = submit(in_bidding, a, lot=2)
-    Bid.objects.filter(pk=tampered.pk).update(sealed=bytes(tampered.sealed)[:-1] + b"\0")
+    # One bit of the tag flipped (setting the last byte to zero left it as it was 1 time in 256)
+    sealed_tampered = bytes(tampered.sealed)
+    sealed_tampered = sealed_tampered[:-1] + bytes([sealed_tampered[-1] ^ 1])
+    Bid.objects.filter(pk=tampered.pk).update(sealed=sealed_tampered)
     # b signs the inner bid with a certificate of company a (b's person holds none there):
     # b's own signing key over a bid that names b, but the inner signer is a's certificate
     sealed_b = _inner_signed_by(in_bidding, b, a)
