@@ -203,7 +203,8 @@ def bid_submit(request, pk: int, lot: int):
     """Submit a signed, sealed envelope for a lot (docs/bid-envelope.md). 201 with the bid
     and its receipt; 200 with the same when an Idempotency-Key is retried. 400 malformed or
     wrongly signed, 403 not yours to submit, 404 no such published tender, 409 outside the
-    bid window or a reused key, 413 too large: none of them stores anything."""
+    bid window, a reused key or a concurrent submission of your company for the lot (send
+    it again), 413 too large: none of them stores anything."""
     # Whether the tender exists is read with the rest of the submission's context: a body
     # that is not even JSON is refused before that, whatever the tender.
     data, error = _json_body(request, SubmissionSerializer)

@@ -35,6 +35,13 @@ class BidTooLate(BidRefused):
     status = 409
 
 
+class BidConflict(BidRefused):
+    """Concurrent submissions of the same company for the same lot kept changing what this
+    one was decided on; nothing of it was stored, and sending it again is safe."""
+
+    status = 409
+
+
 class IdempotencyConflict(BidRefused):
     """An Idempotency-Key already used for a different submission."""
 

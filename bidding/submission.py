@@ -1,12 +1,13 @@
 """Submitting and withdrawing sealed bids.
 
 The platform never sees a bid's contents here: it checks who signed the sealed bytes and
-whether they may bid now, stores the envelope, and signs a receipt. Everything that can be
-checked without a lock (sizes, the signature's mathematics, the certificate) is checked
-before the transaction; inside it, the supplier's registration row is locked (one supplier's
-submissions queue behind each other, different suppliers' do not), the deadline is read from
-the authoritative clock, and the audit event is written last, so the tender's hot audit
-stream is held only for the moment before the commit.
+whether they may bid now, stores the envelope, and signs a receipt. A submission is two
+statements after the signature's check: one reads everything it is decided on, with the
+authoritative clock (submission_rows.submission_read); the other stores the bid, its
+receipt, the superseding of the bid it replaces and its audit event, only if what was read
+still holds (bid_store). Nothing is locked between the two, so a deadline's thousands of
+submissions do not queue behind each other; when a concurrent one of the same company for
+the same lot got in between, the submission is read and decided anew.
 """
 
 import hashlib
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
 
 from accounts.models import Role
 from core import clock
-from core.audit import audit_record, sealed_stream
+from core.audit import audit_head_ensure, audit_record, sealed_stream
 from esign.authority import fingerprint
-from esign.detached import DetachedSignatureError, detached_signer
+from esign.detached import DetachedSignatureError, DetachedSigner, detached_signer
 from esign.models import Certificate, CertificateStatus
 from esign.validation import certificate_check_cached
 from procurement.models import Tender, TenderStatus
@@ -30,6 +30,7 @@ from suppliers.selectors import supplier_refusals
 from . import submission_rows as rows
 from .envelope import ENC_LENGTH, MAX_SEALED_BYTES, TAG_LENGTH, withdrawal_statement
 from .exceptions import (
+    BidConflict,
     BidForbidden,
     BidRefused,
     BidTooLate,
@@ -41,6 +42,9 @@ from .models import Bid, BidStatus, Receipt, ReceiptKind, TenderRegistration
 from .receipts import receipt_number, receipt_sign, utc_text
 
 MAX_IDEMPOTENCY_KEY = 200
+# How often a submission is read and decided anew when a concurrent one of the same company
+# for the same lot changed what it read (each time, one of them is stored).
+STORE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -161,42 +165,147 @@ def bid_submit(
             _("The signature over the envelope does not hold: %(why)s") % {"why": error},
             code=error.code,
         ) from error
-    context = rows.context_read(
-        fingerprint=fingerprint(signer.certificate),
-        actor_id=actor.pk,
+    request = Request(
         tender_id=tender_id,
         lot_number=lot_number,
+        sealed=sealed,
+        signature=signature,
+        signer=signer,
+        actor=actor,
         idempotency_key=idempotency_key,
+        digest=digest,
     )
-    if not context.tender_published:
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with rows.submission_scope():
+                accepted = _attempt(request)
+        except IntegrityError:
+            # The same company's first envelope for the lot, or the same key, sent twice at
+            # once: the other one won; read again and decide as if this came after it.
+            if attempt == STORE_ATTEMPTS:
+                raise
+            continue
+        if accepted is not None:
+            return accepted
+    raise BidConflict(
+        _("Your company's envelope for this lot changed while this one was stored: send it again."),
+        code="concurrent",
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    tender_id: int
+    lot_number: int
+    sealed: bytes
+    signature: bytes
+    signer: DetachedSigner
+    actor: object
+    idempotency_key: str
+    digest: str
+
+
+def _attempt(request: Request) -> Accepted | None:
+    """Read, decide, sign the receipt and store; None when what was read changed before the
+    write (a concurrent submission or withdrawal of the same company for the lot, the
+    opening), and nothing was stored."""
+    actor, key, digest = request.actor, request.idempotency_key, request.digest
+    found = rows.submission_read(
+        fingerprint=fingerprint(request.signer.certificate),
+        actor_id=actor.pk,
+        tender_id=request.tender_id,
+        lot_number=request.lot_number,
+        idempotency_key=key,
+    )
+    if found.tender is None:
         raise TenderNotFound(_("No tender matches the given query."), code="not_found")
-    if context.key_used and (replay := _replayed(actor, idempotency_key, digest)):
+    if found.key_used and (replay := _replayed(actor, key, digest)):
         return replay
-    record = _certificate_checked(context.certificate, signer, actor, now=context.now)
-    if context.supplier is None:
+    record = _certificate_checked(found.certificate, request.signer, actor, now=found.now)
+    if found.supplier is None:
         raise BidForbidden(
             _("You do not bid for a supplier with this certificate."), code="not_a_bidder"
         )
-    if context.lot is None:
+    lot = found.lot
+    if lot is None:
         raise BidRefused(_("The tender has no such lot."), code="lot")
-    try:
-        with transaction.atomic():
-            return _store(
-                tender_id=tender_id,
-                lot=context.lot,
-                supplier=context.supplier,
-                certificate=record,
-                sealed=sealed,
-                signature=signature,
-                actor=actor,
-                idempotency_key=idempotency_key,
-                digest=digest,
-            )
-    except IntegrityError:
-        # The same key sent twice at once for two companies: the first one won.
-        if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
-            return replay
-        raise
+    if not found.registered:
+        raise BidForbidden(
+            _("%(company)s is not registered for this tender.")
+            % {"company": record.organisation.name},
+            code="not_registered",
+        )
+    tender, supplier, now = found.tender, found.supplier, found.now
+    _window_check(tender, now)
+    categories = list(tender.categories.all()) if found.has_categories else []
+    refusals = supplier_refusals(supplier, categories=categories, now=now)
+    if refusals:
+        raise BidForbidden(" ".join(refusals), code="supplier")
+    stream = sealed_stream(tender.ocid)
+    if not found.chained:
+        audit_head_ensure(stream)  # the tender's first sealed event: registrations make it
+    previous, replaces = found.previous, found.previous_receipt
+    if previous is not None:
+        previous.supersede(now=now)  # stored with the new bid, below
+    sealed = request.sealed
+    envelope_sha256 = hashlib.sha256(sealed).hexdigest()
+    number = receipt_number()
+    signed = receipt_sign(
+        {
+            "kind": ReceiptKind.BID.value,
+            "receipt": number,
+            "tender": tender.ocid,
+            "lot": lot.number,
+            "supplier": supplier.organisation.code,
+            "submitted_by": actor.get_username(),
+            "signer_certificate": record.fingerprint,
+            "envelope_sha256": envelope_sha256,
+            "envelope_size": len(sealed),
+            "received_at": utc_text(now),
+            "replaces": replaces,
+        },
+        keys=found.receipt_keys,
+        at=now,
+    )
+    bid = Bid(
+        pk=found.bid_id,
+        tender=tender,
+        lot=lot,
+        supplier=supplier,
+        submitted_by=actor,
+        certificate=record,
+        sealed=sealed,
+        outer_signature=request.signature,
+        sha256=envelope_sha256,
+        size=len(sealed),
+        received_at=now,
+        idempotency_key=key,
+        request_digest=digest,
+    )
+    receipt = Receipt(
+        number=signed.number,
+        kind=ReceiptKind.BID,
+        body=signed.body,
+        signature=signed.signature,
+        timestamp=signed.timestamp,
+        issued_at=now,
+    )
+    event = {
+        "stream": stream,
+        "kind": "bid.submitted",
+        "actor": actor,
+        "data": {
+            "lot": lot.number,
+            "supplier": supplier.organisation.code,
+            "envelope_sha256": envelope_sha256,
+            "receipt": number,
+            "received_at": utc_text(now),
+            "replaces": replaces,
+        },
+    }
+    if not rows.bid_store(bid, receipt, superseding=previous, event=event):
+        return None
+    return Accepted(bid, receipt)
 
 
 def _certificate_checked(record: Certificate | None, signer, actor, *, now) -> Certificate:
@@ -218,95 +327,6 @@ def _certificate_checked(record: Certificate | None, signer, actor, *, now) -> C
     if not check.trusted:
         raise BidRefused(check.reason, code="certificate_untrusted")
     return record
-
-
-def _store(
-    *, tender_id, lot, supplier, certificate, sealed, signature, actor, idempotency_key, digest
-):
-    # The registration locked; after the lock, the tender, the supplier and the bid to
-    # replace as they are now, and the clock.
-    fresh = rows.locked_read(
-        tender_id=tender_id,
-        supplier_id=supplier.pk,
-        lot_id=lot.pk,
-        actor_id=actor.pk,
-        idempotency_key=idempotency_key,
-    )
-    if fresh is None:
-        raise BidForbidden(
-            _("%(company)s is not registered for this tender.")
-            % {"company": certificate.organisation.name},
-            code="not_registered",
-        )
-    if fresh.key_used and (replay := _replayed(actor, idempotency_key, digest)):
-        return replay  # the first request committed while this one waited for the lock
-    tender, supplier, now = fresh.tender, fresh.supplier, fresh.now
-    _window_check(tender, now)
-    categories = list(tender.categories.all()) if fresh.has_categories else []
-    refusals = supplier_refusals(supplier, categories=categories, now=now)
-    if refusals:
-        raise BidForbidden(" ".join(refusals), code="supplier")
-    previous, replaces = fresh.previous, fresh.previous_receipt
-    if previous is not None:
-        previous.supersede(now=now)  # stored with the new bid, below
-    envelope_sha256 = hashlib.sha256(sealed).hexdigest()
-    number = receipt_number()
-    signed = receipt_sign(
-        {
-            "kind": ReceiptKind.BID.value,
-            "receipt": number,
-            "tender": tender.ocid,
-            "lot": lot.number,
-            "supplier": supplier.organisation.code,
-            "submitted_by": actor.get_username(),
-            "signer_certificate": certificate.fingerprint,
-            "envelope_sha256": envelope_sha256,
-            "envelope_size": len(sealed),
-            "received_at": utc_text(now),
-            "replaces": replaces,
-        },
-        keys=fresh.receipt_keys,
-        at=now,
-    )
-    bid = Bid(
-        tender=tender,
-        lot=lot,
-        supplier=supplier,
-        submitted_by=actor,
-        certificate=certificate,
-        sealed=sealed,
-        outer_signature=signature,
-        sha256=envelope_sha256,
-        size=len(sealed),
-        received_at=now,
-        idempotency_key=idempotency_key,
-        request_digest=digest,
-    )
-    receipt = Receipt(
-        number=signed.number,
-        kind=ReceiptKind.BID,
-        body=signed.body,
-        signature=signed.signature,
-        timestamp=signed.timestamp,
-        issued_at=now,
-    )
-    if not rows.bid_and_receipt_insert(bid, receipt, superseding=previous):
-        raise ConcurrentTransition("the bid to replace is no longer sealed")
-    audit_record(
-        stream=sealed_stream(tender.ocid),
-        kind="bid.submitted",
-        actor=actor,
-        obj=bid,
-        data={
-            "lot": lot.number,
-            "supplier": supplier.organisation.code,
-            "envelope_sha256": envelope_sha256,
-            "receipt": number,
-            "received_at": utc_text(now),
-            "replaces": replaces,
-        },
-    )
-    return Accepted(bid, receipt)
 
 
 def _receipt_store(bid: Bid, kind: str, signed, now) -> Receipt:

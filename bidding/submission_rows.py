@@ -1,36 +1,37 @@
 """The rows a bid submission reads and writes, in as few statements as its checks allow.
 
 Through the ORM a submission took some twenty queries, each compiled anew: about half of
-its time. Here each step is one plain SQL statement (the same on PostgreSQL and SQLite,
-PostgreSQL adding its row locks), and the rows come back as partial model instances
-(`Model.from_db`; a field not read is loaded on first use), so the rules on the models
-(`supersede`, `is_debarred`, the status displays) are the ones that decide.
+its time. Here it is one plain SQL statement to read and one to write, and the rows come
+back as partial model instances (`Model.from_db`; a field not read is loaded on first use),
+so the rules on the models (`supersede`, `is_debarred`, the status displays) are the ones
+that decide.
 
-    context_read     before the transaction: whether the tender is published, the
-                     certificate, the bidder's supplier, the lot, an earlier use of the
-                     Idempotency-Key, and the clock
-    locked_read      in it: the registration locked, the lot shared against the opening;
-                     then, with a new snapshot, the tender and supplier as they are now,
-                     the clock, the key again, the sealed bid to replace, and the keys the
-                     receipt is signed with
-    insert_row       a new row from a model instance (bid_and_receipt_insert: the bid and
-                     its receipt, after superseding the bid they replace)
+    submission_read  the clock; the tender if published; the certificate; the bidder's
+                     supplier and whether it is registered; the lot; an earlier use of the
+                     Idempotency-Key; the sealed bid to replace; the keys the receipt is
+                     signed with; on PostgreSQL the new bid's id
+    bid_store        PostgreSQL: one statement that checks what the read found still holds
+                     (GUARD_SQL), supersedes the bid replaced, inserts the bid and its
+                     receipt and appends the audit event, committing on its own; SQLite:
+                     the same statement by statement, in the transaction that holds the
+                     database's write lock since before the read (submission_scope)
 """
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
 from accounts.models import Organisation, Role
 from core import clock
-from core.audit import prepared_cursor
+from core.audit import audit_append_sql, audit_record, head_name, prepared_cursor, sealed_stream
 from esign.models import Certificate
 from esign.service_keys import service_key_columns, service_keys_of
-from procurement.models import Lot, Tender
+from procurement.models import Lot, Tender, TenderStatus
 from suppliers.models import Supplier
 
 from .models import Bid, BidStatus, Receipt, ReceiptKind
@@ -75,44 +76,92 @@ def _partial(model, **values):
 
 
 @dataclass(frozen=True)
-class Context:
+class Found:
+    """What a submission decides on, as one statement read it."""
+
     now: datetime
-    tender_published: bool  # as `tenders_public` has it; else the tender is not found
+    tender: Tender | None  # None: no such tender published (a draft is not found either)
+    has_categories: bool
     certificate: Certificate | None  # the platform's record of the signing certificate
     supplier: Supplier | None  # the certificate's company, if the actor bids for it
     lot: Lot | None
     key_used: bool  # a bid of the actor's already carries the Idempotency-Key
+    registered: bool  # the supplier is registered for the tender
+    previous: Bid | None  # the supplier's sealed bid for the lot, which this one replaces
+    previous_receipt: str | None
+    receipt_keys: dict  # receipt_key_roles() -> ServiceKey, current at `now`
+    bid_id: int | None  # PostgreSQL: the new bid's id, drawn from its sequence
+    chained: bool  # the tender's sealed audit stream has its head
 
 
-CONTEXT_SQL = """
-SELECT {clock},
-  EXISTS (SELECT 1 FROM procurement_tender t WHERE t.id = %s AND t.published_at IS NOT NULL),
-  c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code, s.id, s.status,
-  l.id, l.status,
+SUBMISSION_SQL = """
+SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
+  EXISTS (SELECT 1 FROM procurement_tender_categories tc WHERE tc.tender_id = t.id),
+  c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code,
+  s.id, s.status, s.suspended_until, s.suspension_reason, l.id, l.status,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
-          AND b.idempotency_key = %s AND b.idempotency_key <> '')
+          AND b.idempotency_key = %s AND b.idempotency_key <> ''),
+  EXISTS (SELECT 1 FROM bidding_tenderregistration r
+          WHERE r.tender_id = t.id AND r.supplier_id = s.id),
+  EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s || t.ocid),
+  p.id, pr.number, {bid_id}, {keys}
 FROM (SELECT 1 AS one) AS one
-LEFT JOIN procurement_lot l ON l.tender_id = %s AND l.number = %s
+LEFT JOIN procurement_tender t ON t.id = %s AND t.published_at IS NOT NULL
+LEFT JOIN procurement_lot l ON l.tender_id = t.id AND l.number = %s
 LEFT JOIN esign_certificate c ON c.fingerprint = %s
 LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
 LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id AND EXISTS (
   SELECT 1 FROM accounts_membership m WHERE m.user_id = %s
   AND m.organisation_id = c.organisation_id AND m.role IN (%s, %s))
+LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status = %s
+LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = %s
 """
+# The new bid's id is drawn with the read so that the audit event, whose hash covers it,
+# can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
+NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
 
 
-def context_read(
+def submission_read(
     *, fingerprint: str, actor_id: int, tender_id: int, lot_number: int, idempotency_key: str
-) -> Context:
+) -> Found:
+    roles = receipt_key_roles()
+    keys_sql, keys_params = service_key_columns(roles)
+    postgresql = connection.vendor == "postgresql"
+    sql = SUBMISSION_SQL.format(
+        clock=_clock_column(),
+        bid_id=NEXT_BID_ID_POSTGRESQL if postgresql else "NULL",
+        keys=keys_sql,
+    )
+    params = [
+        actor_id,
+        idempotency_key,
+        head_name(sealed_stream("")),
+        *keys_params,
+        tender_id,
+        lot_number,
+        fingerprint,
+        actor_id,
+        *BIDDER_ROLES,
+        BidStatus.SEALED.value,
+        ReceiptKind.BID.value,
+    ]
     with prepared_cursor() as cursor:
-        cursor.execute(
-            CONTEXT_SQL.format(clock=_clock_column()),
-            [tender_id, actor_id, idempotency_key, tender_id, lot_number, fingerprint, actor_id]
-            + list(BIDDER_ROLES),
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    (now, t_id, ocid, t_status, bid_open_at, bid_close_at, has_categories, c_id, holder_id,
+     c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status, suspended_until,
+     suspension_reason, lot_id, lot_status, key_used, registered, chained, previous_id,
+     previous_receipt, bid_id) = row[:26]  # fmt: skip
+    tender = certificate = supplier = lot = previous = None
+    if t_id is not None:
+        tender = _partial(
+            Tender,
+            id=t_id,
+            ocid=ocid,
+            status=t_status,
+            bid_open_at=_datetime(bid_open_at),
+            bid_close_at=_datetime(bid_close_at),
         )
-        (now, published, c_id, holder_id, c_status, c_fingerprint, o_id, o_name, o_code, s_id,
-         s_status, lot_id, lot_status, key_used) = cursor.fetchone()  # fmt: skip
-    certificate = supplier = lot = None
     if c_id is not None:
         organisation = _partial(Organisation, id=o_id, name=o_name, code=o_code)
         certificate = _partial(
@@ -125,116 +174,46 @@ def context_read(
         )
         certificate.organisation = organisation
         if s_id is not None:
-            # The status too: the model's transitions read it as it is made.
-            supplier = _partial(Supplier, id=s_id, organisation_id=o_id, status=s_status)
+            supplier = _partial(
+                Supplier,
+                id=s_id,
+                organisation_id=o_id,
+                status=s_status,
+                suspended_until=_date(suspended_until),
+                suspension_reason=suspension_reason,
+            )
             supplier.organisation = organisation
     if lot_id is not None:
         lot = _partial(Lot, id=lot_id, tender_id=tender_id, number=lot_number, status=lot_status)
-    return Context(_now(now), bool(published), certificate, supplier, lot, bool(key_used))
-
-
-LOCK_SQL = (
-    "SELECT r.id FROM bidding_tenderregistration r, procurement_lot l "
-    "WHERE r.tender_id = %s AND r.supplier_id = %s AND l.id = %s"
-)
-# The supplier's submissions and withdrawals queue behind each other on its registration
-# (other suppliers' do not); the lot is held against the opening with a shared lock
-# (submissions never wait for each other; the opening takes the lot exclusively, so it
-# starts only once every bid received before the deadline is committed). SQLite runs one
-# writer at a time and needs neither lock.
-LOCK_SQL_POSTGRESQL = LOCK_SQL + " FOR UPDATE OF r FOR KEY SHARE OF l"
-
-
-@dataclass(frozen=True)
-class Fresh:
-    now: datetime
-    tender: Tender
-    supplier: Supplier
-    has_categories: bool
-    key_used: bool
-    previous: Bid | None  # the supplier's sealed bid for the lot, which this one replaces
-    previous_receipt: str | None
-    receipt_keys: dict  # receipt_key_roles() -> ServiceKey, current at `now`
-
-
-FRESH_SQL = """
-SELECT {clock}, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
-  EXISTS (SELECT 1 FROM procurement_tender_categories tc WHERE tc.tender_id = t.id),
-  s.organisation_id, s.status, s.suspended_until, s.suspension_reason, o.name, o.code,
-  EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
-          AND b.idempotency_key = %s AND b.idempotency_key <> ''),
-  p.id, r.number, {keys}
-FROM procurement_tender t
-JOIN suppliers_supplier s ON s.id = %s
-JOIN accounts_organisation o ON o.id = s.organisation_id
-LEFT JOIN bidding_bid p ON p.lot_id = %s AND p.supplier_id = s.id AND p.status = %s
-LEFT JOIN bidding_receipt r ON r.bid_id = p.id AND r.kind = %s
-WHERE t.id = %s
-"""
-
-
-def locked_read(
-    *, tender_id: int, supplier_id: int, lot_id: int, actor_id: int, idempotency_key: str
-) -> "Fresh | None":
-    """Lock the supplier's registration and the lot (LOCK_SQL), then read, in a statement
-    of its own, what the submission decides on: under READ COMMITTED that statement sees
-    whatever committed while this one waited for the lock (the same supplier's previous
-    submission, the same key's first request). None when the supplier is not registered."""
-    lock = [tender_id, supplier_id, lot_id]
-    fresh = [
-        actor_id,
-        idempotency_key,
-        supplier_id,
-        lot_id,
-        BidStatus.SEALED.value,
-        ReceiptKind.BID.value,
-        tender_id,
-    ]
-    roles = receipt_key_roles()
-    keys_sql, keys_params = service_key_columns(roles)
-    fresh_sql = FRESH_SQL.format(clock=_clock_column(), keys=keys_sql)
-    fresh = fresh[:2] + keys_params + fresh[2:]
-    postgresql = connection.vendor == "postgresql"
-    with prepared_cursor() as cursor:
-        cursor.execute(LOCK_SQL_POSTGRESQL if postgresql else LOCK_SQL, lock)
-        registered = cursor.fetchone() is not None
-        cursor.execute(fresh_sql, fresh)
-        row = cursor.fetchone()
-    if not registered:
-        return None
-    (now, ocid, t_status, bid_open_at, bid_close_at, has_categories, o_id, s_status,
-     suspended_until, suspension_reason, o_name, o_code, key_used, previous_id,
-     previous_receipt) = row[:15]  # fmt: skip
-    tender = _partial(
-        Tender,
-        id=tender_id,
-        ocid=ocid,
-        status=t_status,
-        bid_open_at=_datetime(bid_open_at),
-        bid_close_at=_datetime(bid_close_at),
-    )
-    supplier = _partial(
-        Supplier,
-        id=supplier_id,
-        organisation_id=o_id,
-        status=s_status,
-        suspended_until=_date(suspended_until),
-        suspension_reason=suspension_reason,
-    )
-    supplier.organisation = _partial(Organisation, id=o_id, name=o_name, code=o_code)
-    previous = None
     if previous_id is not None:
         previous = _partial(Bid, id=previous_id, status=BidStatus.SEALED.value)
-    return Fresh(
-        _now(now),
-        tender,
-        supplier,
-        bool(has_categories),
-        bool(key_used),
-        previous,
-        previous_receipt,
-        service_keys_of(roles, row[15:]),
+    return Found(
+        now=_now(now),
+        tender=tender,
+        has_categories=bool(has_categories),
+        certificate=certificate,
+        supplier=supplier,
+        lot=lot,
+        key_used=bool(key_used),
+        registered=bool(registered),
+        previous=previous,
+        previous_receipt=previous_receipt,
+        receipt_keys=service_keys_of(roles, row[26:]),
+        bid_id=bid_id,
+        chained=bool(chained),
     )
+
+
+def submission_scope():
+    """Where a submission's read and write run. SQLite: one transaction, which holds the
+    database's only write lock from its start (IMMEDIATE), so nothing changes between the
+    two. PostgreSQL: none; the read and the write are each a statement of their own, and
+    the write stores nothing if what the read found has changed since (see bid_store).
+    Inside a caller's transaction (a test's) a savepoint, which a refused write leaves
+    usable."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return transaction.atomic()
+    return contextlib.nullcontext()
 
 
 SUPERSEDE_SQL = "UPDATE bidding_bid SET status = %s, closed_at = %s WHERE id = %s AND status = %s"
@@ -281,48 +260,78 @@ def insert_row(instance) -> None:
     instance._state.db = connection.alias
 
 
+# The write, on PostgreSQL. The tender is held against the opening (which takes it for
+# update before it counts the envelopes) only while the statement runs, and must still be
+# taking bids at the time the read gave (for a deadline moved meanwhile); the supplier must
+# still be registered; the bid to replace, if any, must still be sealed; the audit stream's
+# head is then locked and moved in the same statement, so the hottest row of a deadline is
+# held for a statement's time, not until a later COMMIT.
+GUARD_SQL = (
+    "bidding_open AS (SELECT t.id FROM procurement_tender t WHERE t.id = %s "
+    "AND t.status IN (%s, %s) AND t.bid_open_at <= %s AND t.bid_close_at > %s "
+    "AND EXISTS (SELECT 1 FROM bidding_tenderregistration r "
+    "WHERE r.tender_id = t.id AND r.supplier_id = %s) "
+    "AND EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s) FOR KEY SHARE OF t)"
+)
+
+
 @functools.cache
-def _bid_and_receipt_sql(superseding: bool) -> str:
-    """INSERT of a bid and, chained to it, of its receipt (PostgreSQL); `superseding`: after
-    the UPDATE that supersedes the bid it replaces, in the same statement."""
-    bid_sql, bid_fields = _insert_sql(Bid, "postgresql")
-    receipt_fields = tuple(f for f in Receipt._meta.concrete_fields if not f.primary_key)
+def _store_sql(superseding: bool) -> tuple[str, tuple, tuple]:
+    """The statement (PostgreSQL) with the bid's and the receipt's fields in its order; the
+    audit parts are placed at `{audit}`."""
     quote = connection.ops.quote_name
+    bid_fields = tuple(Bid._meta.concrete_fields)  # the id too: drawn by the read
+    receipt_fields = tuple(f for f in Receipt._meta.concrete_fields if not f.primary_key)
+    bid_columns = ", ".join(quote(f.column) for f in bid_fields)
+    bid_values = ", ".join(["%s"] * len(bid_fields))
+    # A replacement's row is made from the superseded one's: the UPDATE has run before it
+    # (the sealed-bid-per-lot index sees one sealed row), and nothing is inserted when the
+    # bid to replace was no longer sealed.
+    source = "superseded" if superseding else "bidding_open"
+    parts = [GUARD_SQL]
     if superseding:
-        # The new bid's row is made from the superseded one's: the UPDATE has run before it
-        # (the sealed-bid-per-lot index sees one sealed row), and no bid is inserted when
-        # the one to replace was no longer sealed.
-        bid_columns = ", ".join(quote(f.column) for f in bid_fields)
-        bid_values = ", ".join(["%s"] * len(bid_fields))
-        bid_sql = (
-            f"INSERT INTO {quote(Bid._meta.db_table)} ({bid_columns}) "  # noqa: S608 - the model's own names
-            f"SELECT {bid_values} FROM superseded RETURNING {quote(Bid._meta.pk.column)}"
+        parts.append(
+            f"superseded AS ({SUPERSEDE_SQL} AND EXISTS (SELECT 1 FROM bidding_open) RETURNING id)"  # noqa: S608 - constants
         )
-    columns = ", ".join(quote(f.column) for f in receipt_fields)
-    values = ", ".join("bid.id" if f.name == "bid" else "%s" for f in receipt_fields)
-    head = f"WITH superseded AS ({SUPERSEDE_SQL} RETURNING id), " if superseding else "WITH "
-    return (
-        f"{head}bid AS ({bid_sql}) "  # noqa: S608 - the models' own names
-        f"INSERT INTO {quote(Receipt._meta.db_table)} ({columns}) SELECT {values} FROM bid "
-        f"RETURNING {quote('bid_id')}, {quote('id')}"
-    )
+    receipt_columns = ", ".join(quote(f.column) for f in receipt_fields)
+    receipt_values = ", ".join("bid.id" if f.name == "bid" else "%s" for f in receipt_fields)
+    parts += [
+        f"bid AS (INSERT INTO {quote(Bid._meta.db_table)} ({bid_columns}) "  # noqa: S608 - the model's own names
+        f"SELECT {bid_values} FROM {source} RETURNING id)",
+        f"receipt AS (INSERT INTO {quote(Receipt._meta.db_table)} ({receipt_columns}) "  # noqa: S608 - the model's own names
+        f"SELECT {receipt_values} FROM bid RETURNING id)",
+        "{audit}",
+    ]
+    sql = "WITH " + ", ".join(parts) + " SELECT r.id, e.id FROM receipt r, audit_event e"  # noqa: S608 - constants
+    return sql, bid_fields, receipt_fields
 
 
-def bid_and_receipt_insert(bid: Bid, receipt: Receipt, *, superseding: Bid | None = None) -> bool:
-    """Store what `Bid.supersede` set on `superseding` (as the model's concurrent-transition
-    save does: only if that row is still sealed), then `insert_row` the bid and its receipt;
-    on PostgreSQL all in one statement. False, and nothing stored, if the bid to supersede
-    was no longer sealed."""
+def bid_store(bid: Bid, receipt: Receipt, *, superseding: Bid | None, event: dict) -> bool:
+    """Store the bid (`bid.pk` drawn by the read on PostgreSQL), its receipt, what
+    `Bid.supersede` set on `superseding`, and the audit `event` (audit_record's arguments,
+    the bid as its object). PostgreSQL: one statement, in its own transaction unless the
+    caller has one; False, and nothing stored, when a guard of GUARD_SQL failed or the bid
+    to supersede was no longer sealed. SQLite: statement by statement in the caller's
+    transaction, which holds the write lock."""
     if connection.vendor != "postgresql":
         if superseding is not None and not bid_supersede_save(superseding):
             return False
         insert_row(bid)
         receipt.bid = bid
         insert_row(receipt)
+        audit_record(obj=bid, **event)
         return True
-    _, bid_fields = _insert_sql(Bid, "postgresql")
-    _, receipt_fields = _insert_sql(Receipt, "postgresql")
-    values = []
+    sql, bid_fields, receipt_fields = _store_sql(superseding is not None)
+    stream = event["stream"]
+    values = [
+        bid.tender_id,
+        TenderStatus.NOTICE.value,
+        TenderStatus.BIDDING.value,
+        bid.received_at,
+        bid.received_at,
+        bid.supplier_id,
+        head_name(stream),
+    ]
     if superseding is not None:
         values += [
             superseding.status,
@@ -336,12 +345,15 @@ def bid_and_receipt_insert(bid: Bid, receipt: Receipt, *, superseding: Bid | Non
         for f in receipt_fields
         if f.name != "bid"
     ]
+    audit_sql, audit_values = audit_append_sql(
+        obj=bid, occurred_at=bid.received_at, after="receipt", **event
+    )
     with prepared_cursor() as cursor:
-        cursor.execute(_bid_and_receipt_sql(superseding is not None), values)
+        cursor.execute(sql.replace("{audit}", audit_sql), values + audit_values)
         row = cursor.fetchone()
     if row is None:
         return False
-    bid.pk, receipt.pk = row
+    receipt.pk = row[0]
     for instance in (bid, receipt):
         instance._state.adding = False
         instance._state.db = connection.alias

@@ -47,6 +47,12 @@ def audit_head(stream: str) -> StreamHead | None:
     return StreamHead.objects.filter(name=head_name(stream)).first()
 
 
+def audit_head_ensure(stream: str) -> None:
+    """Make the head of `stream` (at position 0) if it has none: what `audit_append_sql`
+    needs before a stream's first event."""
+    StreamHead.objects.get_or_create(name=head_name(stream))
+
+
 def audit_streams() -> list[str]:
     """Every audit stream: those with a head, and any with events but a missing head."""
     with_head = {
@@ -104,24 +110,28 @@ def audit_record(
         raise RuntimeError("audit_record() must run inside the transaction of its change")
     name = head_name(stream)
     position, last_hash, occurred_at = _head_advance(name)
+    event = _event_new(stream, kind, actor, obj, data, object_type, object_id)
+    event.position, event.occurred_at = position, occurred_at
+    event.prev_hash = last_hash or GENESIS_HASH
+    event.hash = event_digest(event_content(event))
+    _event_append(event, name)
+    return event
+
+
+def _event_new(stream, kind, actor, obj, data, object_type, object_id) -> AuditEvent:
+    """An event with everything but its place in the chain (position, time, hashes)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    event = AuditEvent(
+    return AuditEvent(
         stream=stream,
-        position=position,
-        occurred_at=occurred_at,
         kind=kind,
         actor_id=getattr(actor, "pk", None),
         actor_label=actor.get_username() if actor is not None else "system",
         object_type=object_type,
         object_id=str(object_id),
         data=json.loads(canonical_json(data or {})),  # what is hashed is what is stored
-        prev_hash=last_hash or GENESIS_HASH,
     )
-    event.hash = event_digest(event_content(event))
-    _event_append(event, name)
-    return event
 
 
 @functools.cache
@@ -210,6 +220,71 @@ def _event_append(event: AuditEvent, name: str) -> None:
             cursor.execute(_HEAD_STORE, head)
     event._state.adding = False
     event._state.db = connection.alias
+
+
+# A change that is one statement (a bid's submission, on PostgreSQL) appends its event in
+# that statement: the head is locked and moved, and the event inserted, only as long as the
+# statement runs, not until a later COMMIT. The chain hash is then computed by PostgreSQL:
+# everything the hash covers except the position and the previous hash is known
+# beforehand, and with sorted keys those two sit together, followed only by the stream.
+_CHAIN_PLACE = b'"position":0,"prev_hash":"' + GENESIS_HASH.encode() + b'",'
+_APPEND_SQL = (
+    'audit_head_old AS (SELECT "position", '
+    "CASE last_hash WHEN '' THEN %s ELSE last_hash END AS prev_hash FROM core_streamhead "
+    "WHERE name = %s AND EXISTS (SELECT 1 FROM {after}) FOR UPDATE), "
+    'audit_head AS (UPDATE core_streamhead h SET "position" = o."position" + 1, '
+    'last_hash = encode(sha256(%s::bytea || convert_to((o."position" + 1)::text '
+    "|| ',\"prev_hash\":\"' || o.prev_hash || '\",', 'UTF8') || %s::bytea), 'hex') "
+    "FROM audit_head_old o WHERE h.name = %s "
+    'RETURNING h."position", h.last_hash, o.prev_hash), '
+    'audit_event AS (INSERT INTO core_auditevent (stream, "position", occurred_at, kind, '
+    "actor_id, actor_label, object_type, object_id, data, prev_hash, hash) "
+    'SELECT %s, a."position", %s, %s, %s, %s, %s, %s, %s, a.prev_hash, a.last_hash '
+    "FROM audit_head a RETURNING id)"
+)
+_APPEND_FIELDS = [
+    AuditEvent._meta.get_field(name)
+    for name in ("occurred_at", "kind", "actor_id", "actor_label", "object_type", "object_id")
+]
+
+
+def audit_append_sql(
+    *,
+    stream: str,
+    kind: str,
+    occurred_at: datetime,
+    after: str,
+    actor=None,
+    obj=None,
+    data: dict | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> tuple[str, list]:
+    """What `audit_record` does, as parts of a WITH clause for PostgreSQL: (SQL, parameters).
+
+    The event is appended once the statement's part named `after` has returned a row, and
+    not at all if it returns none; the statement's main query reads the new event's id
+    from `audit_event`. The head of `stream` must exist (the caller checks, in the same
+    statement, that it does: a head is never removed)."""
+    name = head_name(stream)
+    event = _event_new(stream, kind, actor, obj, data, object_type, object_id)
+    event.occurred_at, event.position, event.prev_hash = occurred_at, 0, GENESIS_HASH
+    body = canonical_json(event_content(event))
+    cut = body.rindex(_CHAIN_PLACE)  # the last: `data` may hold the same text, never after
+    before = body[:cut] + b'"position":'
+    behind = body[cut + len(_CHAIN_PLACE) :]
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _APPEND_FIELDS]
+    data_value = AuditEvent._meta.get_field("data").get_db_prep_save(event.data, connection)
+    return _APPEND_SQL.format(after=after), [
+        GENESIS_HASH,
+        name,
+        before,
+        behind,
+        name,
+        stream,
+        *values,
+        data_value,
+    ]
 
 
 def event_as_dict(event: AuditEvent) -> dict:

@@ -311,18 +311,27 @@ def test_a_forged_certificate_naming_the_platform_ca_is_not_trusted(pki):
 def test_a_replacement_stores_nothing_if_the_bid_it_replaces_is_no_longer_sealed(
     in_bidding, bidders
 ):
-    # What a concurrent change between the read under the lock and the write would leave:
-    # the new envelope and its receipt are not stored, the one found changed is left as is.
-    from django.db import transaction
-
+    # What a concurrent change between the read and the write would leave: the new
+    # envelope, its receipt and its audit event are not stored, the one found changed is
+    # left as is.
     from bidding import submission_rows as rows
+    from core.audit import sealed_stream
 
     first = submit(in_bidding, bidders[0]).bid
     Bid.objects.filter(pk=first.pk).update(status=BidStatus.WITHDRAWN)
+    found = rows.submission_read(
+        fingerprint=first.certificate.fingerprint,
+        actor_id=first.submitted_by_id,
+        tender_id=in_bidding.pk,
+        lot_number=1,
+        idempotency_key="",
+    )
+    assert found.previous is None  # read now, there is nothing to replace
     previous = rows._partial(Bid, id=first.pk, status=BidStatus.SEALED.value)
     previous.supersede(now=first.received_at)
     sealed, signature = bidders[0].envelope(in_bidding, amount=1)
     replacement = Bid(
+        pk=found.bid_id,
         tender=in_bidding,
         lot=first.lot,
         supplier=first.supplier,
@@ -332,13 +341,16 @@ def test_a_replacement_stores_nothing_if_the_bid_it_replaces_is_no_longer_sealed
         outer_signature=signature,
         sha256=hashlib.sha256(sealed).hexdigest(),
         size=len(sealed),
-        received_at=first.received_at,
+        received_at=found.now,
     )
     receipt = Receipt(
         number="JR-REPLACEMENT", kind="bid", body=b"{}", signature=b"", timestamp=b"",
-        issued_at=first.received_at,
+        issued_at=found.now,
     )  # fmt: skip
-    with transaction.atomic():
-        assert not rows.bid_and_receipt_insert(replacement, receipt, superseding=previous)
+    events = AuditEvent.objects.count()
+    event = {"stream": sealed_stream(in_bidding.ocid), "kind": "bid.submitted", "data": {}}
+    with rows.submission_scope():
+        assert not rows.bid_store(replacement, receipt, superseding=previous, event=event)
     assert list(Bid.objects.values_list("pk", "status")) == [(first.pk, BidStatus.WITHDRAWN)]
     assert not Receipt.objects.filter(number="JR-REPLACEMENT").exists()
+    assert AuditEvent.objects.count() == events

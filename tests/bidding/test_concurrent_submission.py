@@ -1,0 +1,189 @@
+"""Submissions racing each other and the opening, on PostgreSQL: between a submission's read
+and its write nothing is locked, so its write must store nothing when what it read has
+changed, and the whole submission must then be decided anew."""
+
+import hashlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, transaction
+
+from bidding import submission_rows as rows
+from bidding.exceptions import BidConflict
+from bidding.models import Bid, BidStatus, Receipt, TenderRegistration
+from bidding.submission import bid_submit
+from core.audit import sealed_stream, verify_stream
+from core.models import AuditEvent
+from procurement.models import Tender, TenderStatus
+
+from ..conftest import needs_postgres
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    needs_postgres(
+        "the write's guards, and connections racing each other; on SQLite the write lock "
+        "is held from the read on instead"
+    ),
+]
+
+
+def _in_threads(calls):
+    """Run each call on its own thread and connection, all released at once; their
+    results, or the exceptions they raised."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        try:
+            return call()
+        except Exception as error:  # noqa: BLE001 - the caller inspects it
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _sender(tender, bidder, amount):
+    sealed, signature = bidder.envelope(tender, amount=amount)
+    return lambda: bid_submit(
+        tender_id=tender.pk, lot_number=1, sealed=sealed, signature=signature, actor=bidder.user
+    )
+
+
+def test_concurrent_submissions_keep_one_sealed_bid_each_and_one_chain(in_bidding, bidders):
+    calls = [_sender(in_bidding, bidder, 90_000_000 + n) for bidder in bidders for n in range(4)]
+    results = _in_threads(calls)
+    accepted = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    # An attempt fails only when another one of the company got stored during it, and the
+    # three attempts of one submission need three such others: of a company's four, at
+    # most one is refused, with the conflict a client sends again.
+    assert all(isinstance(error, BidConflict) for error in refused), refused
+    assert len(accepted) >= 6
+    assert Bid.objects.count() == len(accepted)
+    assert Receipt.objects.count() == len(accepted)
+    for bidder in bidders:
+        mine = Bid.objects.filter(supplier=bidder.supplier)
+        assert mine.filter(status=BidStatus.SEALED).count() == 1
+        # every replaced receipt is named by exactly one later receipt
+        receipts = {
+            r.number: json.loads(bytes(r.body))["replaces"]
+            for r in Receipt.objects.filter(bid__supplier=bidder.supplier)
+        }
+        replaced = [number for number in receipts.values() if number is not None]
+        assert len(replaced) == len(set(replaced)) == len(receipts) - 1
+        assert set(replaced) < set(receipts)
+    events = AuditEvent.objects.filter(stream=sealed_stream(in_bidding.ocid), kind="bid.submitted")
+    assert sorted(int(e.object_id) for e in events) == sorted(a.bid.pk for a in accepted)
+    assert verify_stream(sealed_stream(in_bidding.ocid)) is None
+
+
+def test_the_same_key_sent_twice_at_once_gives_one_bid_and_one_receipt(in_bidding, bidders):
+    sealed, signature = bidders[0].envelope(in_bidding)
+    args = {
+        "tender_id": in_bidding.pk,
+        "lot_number": 1,
+        "sealed": sealed,
+        "signature": signature,
+        "actor": bidders[0].user,
+        "idempotency_key": "twice-at-once",
+    }
+    first, second = _in_threads([lambda: bid_submit(**args), lambda: bid_submit(**args)])
+    assert first.receipt.number == second.receipt.number
+    assert sorted([first.replayed, second.replayed]) == [False, True]
+    assert Bid.objects.count() == 1
+
+
+def _ready_to_store(tender, bidder):
+    """A submission read and decided, about to be written."""
+    found = rows.submission_read(
+        fingerprint=bidder.record_fingerprint,
+        actor_id=bidder.user.pk,
+        tender_id=tender.pk,
+        lot_number=1,
+        idempotency_key="",
+    )
+    sealed, signature = bidder.envelope(tender)
+    bid = Bid(
+        pk=found.bid_id,
+        tender=tender,
+        lot=found.lot,
+        supplier=found.supplier,
+        submitted_by=bidder.user,
+        certificate=found.certificate,
+        sealed=sealed,
+        outer_signature=signature,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        size=len(sealed),
+        received_at=found.now,
+    )
+    receipt = Receipt(
+        number=f"JR-{found.bid_id:016X}", kind="bid", body=b"{}", signature=b"",
+        timestamp=b"", issued_at=found.now,
+    )  # fmt: skip
+    event = {"stream": sealed_stream(tender.ocid), "kind": "bid.submitted", "data": {}}
+    return lambda: rows.bid_store(bid, receipt, superseding=None, event=event)
+
+
+def _nothing_stored(tender):
+    return (
+        not Bid.objects.exists()
+        and not Receipt.objects.exists()
+        and not (AuditEvent.objects.filter(stream=sealed_stream(tender.ocid), kind="bid.submitted"))
+    )
+
+
+@pytest.fixture
+def fingerprints(bidders):
+    from esign.authority import fingerprint
+
+    for bidder in bidders:
+        bidder.record_fingerprint = fingerprint(bidder.certificate)
+    return bidders
+
+
+def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, fingerprints):
+    store = _ready_to_store(in_bidding, fingerprints[0])
+    opened, close = threading.Event(), threading.Event()
+
+    def opening():
+        # What the opening does first: take the tender, wait for bids still committing,
+        # and close bidding.
+        with transaction.atomic():
+            Tender.objects.select_for_update().get(pk=in_bidding.pk)
+            opened.set()
+            close.wait(5)
+            Tender.objects.filter(pk=in_bidding.pk).update(status=TenderStatus.OPENING)
+
+    def write():
+        opened.wait(5)
+        threading.Timer(0.3, close.set).start()  # the write is waiting on the tender by then
+        return store()
+
+    results = _in_threads([opening, write])
+    assert results[1] is False
+    assert _nothing_stored(in_bidding)
+
+
+def test_a_write_for_a_company_no_longer_registered_stores_nothing(in_bidding, fingerprints):
+    store = _ready_to_store(in_bidding, fingerprints[0])
+    TenderRegistration.objects.filter(supplier=fingerprints[0].supplier).delete()
+    assert store() is False
+    assert _nothing_stored(in_bidding)
+
+
+def test_a_write_after_the_deadline_was_moved_before_it_stores_nothing(in_bidding, fingerprints):
+    store = _ready_to_store(in_bidding, fingerprints[0])
+    Tender.objects.filter(pk=in_bidding.pk).update(bid_close_at=in_bidding.bid_open_at)
+    assert store() is False
+    assert _nothing_stored(in_bidding)
+
+
+def test_a_write_as_read_stores_the_bid_and_its_event(in_bidding, fingerprints):
+    assert _ready_to_store(in_bidding, fingerprints[0])() is True
+    assert Bid.objects.count() == Receipt.objects.count() == 1
+    assert verify_stream(sealed_stream(in_bidding.ocid)) is None
