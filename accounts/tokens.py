@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -110,10 +110,10 @@ def _conversion(field):
     return connection.ops.get_db_converters(column) + column.get_db_converters(connection), column
 
 
-def _convert(value, conversion):
+def _convert(value, conversion, db):
     converters, column = conversion
     for converter in converters:
-        value = converter(value, column, connection)
+        value = converter(value, column, db)
     return value
 
 
@@ -130,8 +130,9 @@ def _token_and_user(*, prefix: str, digest: str, now):
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [_convert(v, c) for v, c in zip(row[2:], conversions, strict=True)]
-    return row[0], _convert(row[1], last_used), User.from_db(connection.alias, names, values)
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up
+    values = [_convert(v, c, db) for v, c in zip(row[2:], conversions, strict=True)]
+    return row[0], _convert(row[1], last_used, db), User.from_db(db.alias, names, values)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

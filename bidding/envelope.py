@@ -69,8 +69,10 @@ def _encode(value) -> str:
             raise EnvelopeError("integer out of the exact JSON range", "number")
         return str(value)
     if isinstance(value, str):
-        if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-            raise EnvelopeError("lone surrogate in a string", "string")
+        try:
+            value.encode("utf-8")  # refuses exactly the lone surrogates, at C speed
+        except UnicodeEncodeError:
+            raise EnvelopeError("lone surrogate in a string", "string") from None
         # json.dumps escapes exactly as ECMAScript's JSON.stringify does for these strings:
         # the two-character forms for \b \t \n \f \r, \u00xx (lower-case) for other control
         # characters, \" and \\; everything else is written as itself.

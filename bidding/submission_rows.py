@@ -22,13 +22,20 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
 from accounts.models import Organisation, Role
 from core import clock
-from core.audit import audit_append_sql, audit_record, head_name, prepared_cursor, sealed_stream
+from core.audit import (
+    audit_append_params,
+    audit_append_sql,
+    audit_record,
+    head_name,
+    prepared_cursor,
+    sealed_stream,
+)
 from esign.models import Certificate
 from esign.service_keys import service_key_columns, service_keys_of
 from procurement.models import Lot, Tender, TenderStatus
@@ -72,7 +79,7 @@ def _partial(model, **values):
     states = {f.attname for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)}
     if not states <= values.keys():
         raise ValueError(f"{model.__name__} needs its state fields read: {sorted(states)}")
-    return model.from_db(connection.alias, names, [values[name] for name in names])
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
 @dataclass(frozen=True)
@@ -267,40 +274,46 @@ def insert_row(instance) -> None:
 # head is then locked and moved in the same statement, so the hottest row of a deadline is
 # held for a statement's time, not until a later COMMIT.
 GUARD_SQL = (
-    "bidding_open AS (SELECT t.id FROM procurement_tender t WHERE t.id = %s "
-    "AND t.status IN (%s, %s) AND t.bid_open_at <= %s AND t.bid_close_at > %s "
+    "bidding_open AS (SELECT t.id FROM procurement_tender t WHERE t.id = %(bid_tender_id)s "
+    "AND t.status IN (%(notice)s, %(bidding)s) AND t.bid_open_at <= %(bid_received_at)s "
+    "AND t.bid_close_at > %(bid_received_at)s "
     "AND EXISTS (SELECT 1 FROM bidding_tenderregistration r "
-    "WHERE r.tender_id = t.id AND r.supplier_id = %s) "
-    "AND EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s) FOR KEY SHARE OF t)"
+    "WHERE r.tender_id = t.id AND r.supplier_id = %(bid_supplier_id)s) "
+    "AND EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %(audit_head)s) "
+    "FOR KEY SHARE OF t)"
+)
+SUPERSEDE_NAMED_SQL = (
+    "superseded AS (UPDATE bidding_bid SET status = %(superseded_status)s, "
+    "closed_at = %(superseded_closed_at)s WHERE id = %(superseded_id)s AND status = %(sealed)s "
+    "AND EXISTS (SELECT 1 FROM bidding_open) RETURNING id)"
 )
 
 
 @functools.cache
 def _store_sql(superseding: bool) -> tuple[str, tuple, tuple]:
-    """The statement (PostgreSQL) with the bid's and the receipt's fields in its order; the
-    audit parts are placed at `{audit}`."""
+    """The statement (PostgreSQL), with the bid's and the receipt's fields. Its parameters
+    are named (`bid_<column>`, `receipt_<column>`, ...), each value sent once: within
+    psycopg's limits for caching a statement's conversion (50 parameters)."""
     quote = connection.ops.quote_name
     bid_fields = tuple(Bid._meta.concrete_fields)  # the id too: drawn by the read
     receipt_fields = tuple(f for f in Receipt._meta.concrete_fields if not f.primary_key)
     bid_columns = ", ".join(quote(f.column) for f in bid_fields)
-    bid_values = ", ".join(["%s"] * len(bid_fields))
+    bid_values = ", ".join(f"%(bid_{f.attname})s" for f in bid_fields)
     # A replacement's row is made from the superseded one's: the UPDATE has run before it
     # (the sealed-bid-per-lot index sees one sealed row), and nothing is inserted when the
     # bid to replace was no longer sealed.
     source = "superseded" if superseding else "bidding_open"
-    parts = [GUARD_SQL]
-    if superseding:
-        parts.append(
-            f"superseded AS ({SUPERSEDE_SQL} AND EXISTS (SELECT 1 FROM bidding_open) RETURNING id)"  # noqa: S608 - constants
-        )
+    parts = [GUARD_SQL, SUPERSEDE_NAMED_SQL] if superseding else [GUARD_SQL]
     receipt_columns = ", ".join(quote(f.column) for f in receipt_fields)
-    receipt_values = ", ".join("bid.id" if f.name == "bid" else "%s" for f in receipt_fields)
+    receipt_values = ", ".join(
+        "bid.id" if f.name == "bid" else f"%(receipt_{f.attname})s" for f in receipt_fields
+    )
     parts += [
         f"bid AS (INSERT INTO {quote(Bid._meta.db_table)} ({bid_columns}) "  # noqa: S608 - the model's own names
         f"SELECT {bid_values} FROM {source} RETURNING id)",
         f"receipt AS (INSERT INTO {quote(Receipt._meta.db_table)} ({receipt_columns}) "  # noqa: S608 - the model's own names
         f"SELECT {receipt_values} FROM bid RETURNING id)",
-        "{audit}",
+        audit_append_sql(after="receipt"),
     ]
     sql = "WITH " + ", ".join(parts) + " SELECT r.id, e.id FROM receipt r, audit_event e"  # noqa: S608 - constants
     return sql, bid_fields, receipt_fields
@@ -313,7 +326,8 @@ def bid_store(bid: Bid, receipt: Receipt, *, superseding: Bid | None, event: dic
     caller has one; False, and nothing stored, when a guard of GUARD_SQL failed or the bid
     to supersede was no longer sealed. SQLite: statement by statement in the caller's
     transaction, which holds the write lock."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         if superseding is not None and not bid_supersede_save(superseding):
             return False
         insert_row(bid)
@@ -322,40 +336,28 @@ def bid_store(bid: Bid, receipt: Receipt, *, superseding: Bid | None, event: dic
         audit_record(obj=bid, **event)
         return True
     sql, bid_fields, receipt_fields = _store_sql(superseding is not None)
-    stream = event["stream"]
-    values = [
-        bid.tender_id,
-        TenderStatus.NOTICE.value,
-        TenderStatus.BIDDING.value,
-        bid.received_at,
-        bid.received_at,
-        bid.supplier_id,
-        head_name(stream),
-    ]
+    params = audit_append_params(obj=bid, occurred_at=bid.received_at, **event)
+    params.update(notice=TenderStatus.NOTICE.value, bidding=TenderStatus.BIDDING.value)
     if superseding is not None:
-        values += [
-            superseding.status,
-            _field_value(Bid, "closed_at", superseding),
-            superseding.pk,
-            BidStatus.SEALED.value,
-        ]
-    values += [f.get_db_prep_save(f.pre_save(bid, True), connection) for f in bid_fields]
-    values += [
-        f.get_db_prep_save(f.pre_save(receipt, True), connection)
-        for f in receipt_fields
-        if f.name != "bid"
-    ]
-    audit_sql, audit_values = audit_append_sql(
-        obj=bid, occurred_at=bid.received_at, after="receipt", **event
-    )
+        params.update(
+            superseded_status=superseding.status,
+            superseded_closed_at=_field_value(Bid, "closed_at", superseding),
+            superseded_id=superseding.pk,
+            sealed=BidStatus.SEALED.value,
+        )
+    for f in bid_fields:
+        params[f"bid_{f.attname}"] = f.get_db_prep_save(f.pre_save(bid, True), db)
+    for f in receipt_fields:
+        if f.name != "bid":
+            params[f"receipt_{f.attname}"] = f.get_db_prep_save(f.pre_save(receipt, True), db)
     with prepared_cursor() as cursor:
-        cursor.execute(sql.replace("{audit}", audit_sql), values + audit_values)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return False
     receipt.pk = row[0]
     for instance in (bid, receipt):
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = db.alias
     receipt.bid = bid
     return True

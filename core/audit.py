@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from . import clock
@@ -152,18 +152,19 @@ def prepared_cursor():
     submission): planning the joins of the submission's reads cost PostgreSQL 0.3 ms each
     time, more than running them. Still Django's wrapper around it (its errors, its
     logging). Here, in the lowest app, because every app's hot path uses it."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    if db.connection.prepare_threshold is None:
         # Django leaves psycopg's preparing off (a transaction-pooling bouncer before
         # PgBouncer 1.21 would break it). Only cursors binding on the server prepare, and
         # only this function makes such cursors.
-        connection.connection.prepare_threshold = 5
-    raw = _preparing_cursor_class()(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+        db.connection.prepare_threshold = 5
+    raw = _preparing_cursor_class()(db.connection)
+    if db.queries_logged:
+        return db.make_debug_cursor(raw)
+    return db.make_cursor(raw)
 
 
 # The head of a busy stream (a tender's bids) is the one row every writer of it waits for,
@@ -228,63 +229,72 @@ def _event_append(event: AuditEvent, name: str) -> None:
 # everything the hash covers except the position and the previous hash is known
 # beforehand, and with sorted keys those two sit together, followed only by the stream.
 _CHAIN_PLACE = b'"position":0,"prev_hash":"' + GENESIS_HASH.encode() + b'",'
+# Named parameters (prefixed `audit_`), so that the caller's statement can use its own
+# beside them, and the head's name is sent once.
 _APPEND_SQL = (
-    'audit_head_old AS (SELECT "position", '
-    "CASE last_hash WHEN '' THEN %s ELSE last_hash END AS prev_hash FROM core_streamhead "
-    "WHERE name = %s AND EXISTS (SELECT 1 FROM {after}) FOR UPDATE), "
+    "audit_head_old AS (SELECT \"position\", CASE last_hash WHEN '' THEN %(audit_genesis)s "
+    "ELSE last_hash END AS prev_hash FROM core_streamhead "
+    "WHERE name = %(audit_head)s AND EXISTS (SELECT 1 FROM {after}) FOR UPDATE), "
     'audit_head AS (UPDATE core_streamhead h SET "position" = o."position" + 1, '
-    'last_hash = encode(sha256(%s::bytea || convert_to((o."position" + 1)::text '
-    "|| ',\"prev_hash\":\"' || o.prev_hash || '\",', 'UTF8') || %s::bytea), 'hex') "
-    "FROM audit_head_old o WHERE h.name = %s "
+    'last_hash = encode(sha256(%(audit_before)s::bytea || convert_to((o."position" + 1)::text '
+    "|| ',\"prev_hash\":\"' || o.prev_hash || '\",', 'UTF8') || %(audit_behind)s::bytea), "
+    "'hex') FROM audit_head_old o WHERE h.name = %(audit_head)s "
     'RETURNING h."position", h.last_hash, o.prev_hash), '
     'audit_event AS (INSERT INTO core_auditevent (stream, "position", occurred_at, kind, '
     "actor_id, actor_label, object_type, object_id, data, prev_hash, hash) "
-    'SELECT %s, a."position", %s, %s, %s, %s, %s, %s, %s, a.prev_hash, a.last_hash '
-    "FROM audit_head a RETURNING id)"
+    'SELECT %(audit_stream)s, a."position", %(audit_occurred_at)s, %(audit_kind)s, '
+    "%(audit_actor_id)s, %(audit_actor_label)s, %(audit_object_type)s, %(audit_object_id)s, "
+    "%(audit_data)s, a.prev_hash, a.last_hash FROM audit_head a RETURNING id)"
 )
 _APPEND_FIELDS = [
     AuditEvent._meta.get_field(name)
-    for name in ("occurred_at", "kind", "actor_id", "actor_label", "object_type", "object_id")
-]
+    for name in (
+        "stream", "occurred_at", "kind", "actor_id", "actor_label", "object_type", "object_id",
+        "data",
+    )
+]  # fmt: skip
 
 
-def audit_append_sql(
+def audit_append_sql(after: str) -> str:
+    """What `audit_record` does, as parts of a WITH clause for PostgreSQL, with the named
+    parameters `audit_append_params` gives (all beginning with `audit_`).
+
+    The event is appended once the statement's part named `after` has returned a row, and
+    not at all if it returns none; the statement's main query reads the new event's id
+    from `audit_event`. The head of the stream must exist (the caller checks, in the same
+    statement, that it does, with `%(audit_head)s`: a head is never removed)."""
+    return _APPEND_SQL.format(after=after)
+
+
+def audit_append_params(
     *,
     stream: str,
     kind: str,
     occurred_at: datetime,
-    after: str,
     actor=None,
     obj=None,
     data: dict | None = None,
     object_type: str = "",
     object_id: str = "",
-) -> tuple[str, list]:
-    """What `audit_record` does, as parts of a WITH clause for PostgreSQL: (SQL, parameters).
-
-    The event is appended once the statement's part named `after` has returned a row, and
-    not at all if it returns none; the statement's main query reads the new event's id
-    from `audit_event`. The head of `stream` must exist (the caller checks, in the same
-    statement, that it does: a head is never removed)."""
-    name = head_name(stream)
+) -> dict:
+    """The parameters of `audit_append_sql` for one event (audit_record's arguments, and
+    the time it occurred)."""
+    db = connections[DEFAULT_DB_ALIAS]
     event = _event_new(stream, kind, actor, obj, data, object_type, object_id)
     event.occurred_at, event.position, event.prev_hash = occurred_at, 0, GENESIS_HASH
     body = canonical_json(event_content(event))
     cut = body.rindex(_CHAIN_PLACE)  # the last: `data` may hold the same text, never after
-    before = body[:cut] + b'"position":'
-    behind = body[cut + len(_CHAIN_PLACE) :]
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _APPEND_FIELDS]
-    data_value = AuditEvent._meta.get_field("data").get_db_prep_save(event.data, connection)
-    return _APPEND_SQL.format(after=after), [
-        GENESIS_HASH,
-        name,
-        before,
-        behind,
-        name,
-        stream,
-        *values,
-        data_value,
-    ]
+    params = {
+        f"audit_{f.attname}": f.get_db_prep_save(getattr(event, f.attname), db)
+        for f in _APPEND_FIELDS
+    }
+    params.update(
+        audit_genesis=GENESIS_HASH,
+        audit_head=head_name(stream),
+        audit_before=body[:cut] + b'"position":',
+        audit_behind=body[cut + len(_CHAIN_PLACE) :],
+    )
+    return params
 
 
 def event_as_dict(event: AuditEvent) -> dict:

@@ -29,7 +29,7 @@ def test_canonical_json_follows_rfc_8785():
     )
 
 
-@pytest.mark.parametrize("bad", [1.5, 2**53, {1: "x"}, "\ud800", b"bytes"])
+@pytest.mark.parametrize("bad", [1.5, 2**53, {1: "x"}, "\ud800", "ok\udfff", b"bytes"])
 def test_what_canonical_json_refuses(bad):
     with pytest.raises(EnvelopeError):
         canonical_json(bad)
