@@ -13,8 +13,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    parser_classes,
+    permission_classes,
+    renderer_classes,
+)
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from procurement.selectors import tenders_public
@@ -198,6 +204,9 @@ def _plain_fields(data, serializer_class) -> dict | None:
 )
 @api_view(["POST"])
 @parser_classes([])
+# JSON only: an envelope is posted by a program (the browser's page or a client), never
+# browsed, and choosing among renderers cost every submission a negotiation.
+@renderer_classes([JSONRenderer])
 @permission_classes([IsAuthenticated])
 def bid_submit(request, pk: int, lot: int):
     """Submit a signed, sealed envelope for a lot (docs/bid-envelope.md). 201 with the bid

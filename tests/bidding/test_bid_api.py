@@ -124,6 +124,18 @@ def test_anonymous_callers_are_refused(client, in_bidding):
     assert response.status_code in (401, 403)
 
 
+def test_a_submission_answers_in_json_only(api, in_bidding, bidders):
+    sealed, signature = bidders[0].envelope(in_bidding)
+    body = {"envelope": b64(sealed), "signature": b64(signature)}
+    path = f"/api/v1/tenders/{in_bidding.pk}/lots/1/bids"
+    refused = api(bidders[0].user, "post", path, body, HTTP_ACCEPT="text/html")
+    assert refused.status_code == 406
+    assert not Bid.objects.exists()
+    accepted = api(bidders[0].user, "post", path, body, HTTP_ACCEPT="*/*")
+    assert accepted.status_code == 201
+    assert accepted["Content-Type"] == "application/json"
+
+
 def test_a_request_too_large_for_any_envelope_is_refused_unread(api, in_bidding, bidders):
     from bidding.api_bids import MAX_BODY_BYTES
 
