@@ -165,7 +165,7 @@ def bid_submit(
             _("The signature over the envelope does not hold: %(why)s") % {"why": error},
             code=error.code,
         ) from error
-    request = Request(
+    sent = Sent(
         tender_id=tender_id,
         lot_number=lot_number,
         sealed=sealed,
@@ -178,7 +178,7 @@ def bid_submit(
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             with rows.submission_scope():
-                accepted = _attempt(request)
+                accepted = _attempt(sent)
         except IntegrityError:
             # The same company's first envelope for the lot, or the same key, sent twice at
             # once: the other one won; read again and decide as if this came after it.
@@ -194,7 +194,9 @@ def bid_submit(
 
 
 @dataclass(frozen=True)
-class Request:
+class Sent:
+    """A submission as sent, its signature checked: what each attempt decides on again."""
+
     tender_id: int
     lot_number: int
     sealed: bytes
@@ -205,23 +207,23 @@ class Request:
     digest: str
 
 
-def _attempt(request: Request) -> Accepted | None:
+def _attempt(sent: Sent) -> Accepted | None:
     """Read, decide, sign the receipt and store; None when what was read changed before the
     write (a concurrent submission or withdrawal of the same company for the lot, the
     opening), and nothing was stored."""
-    actor, key, digest = request.actor, request.idempotency_key, request.digest
+    actor, key, digest = sent.actor, sent.idempotency_key, sent.digest
     found = rows.submission_read(
-        fingerprint=fingerprint(request.signer.certificate),
+        fingerprint=fingerprint(sent.signer.certificate),
         actor_id=actor.pk,
-        tender_id=request.tender_id,
-        lot_number=request.lot_number,
+        tender_id=sent.tender_id,
+        lot_number=sent.lot_number,
         idempotency_key=key,
     )
     if found.tender is None:
         raise TenderNotFound(_("No tender matches the given query."), code="not_found")
     if found.key_used and (replay := _replayed(actor, key, digest)):
         return replay
-    record = _certificate_checked(found.certificate, request.signer, actor, now=found.now)
+    record = _certificate_checked(found.certificate, sent.signer, actor, now=found.now)
     if found.supplier is None:
         raise BidForbidden(
             _("You do not bid for a supplier with this certificate."), code="not_a_bidder"
@@ -247,7 +249,7 @@ def _attempt(request: Request) -> Accepted | None:
     previous, replaces = found.previous, found.previous_receipt
     if previous is not None:
         previous.supersede(now=now)  # stored with the new bid, below
-    sealed = request.sealed
+    sealed = sent.sealed
     envelope_sha256 = hashlib.sha256(sealed).hexdigest()
     number = receipt_number()
     signed = receipt_sign(
@@ -275,7 +277,7 @@ def _attempt(request: Request) -> Accepted | None:
         submitted_by=actor,
         certificate=record,
         sealed=sealed,
-        outer_signature=request.signature,
+        outer_signature=sent.signature,
         sha256=envelope_sha256,
         size=len(sealed),
         received_at=now,

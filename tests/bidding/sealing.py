@@ -1,6 +1,7 @@
 """Building signed, sealed envelopes in tests the way a bidder's client does (the reference
 implementation: bidding.envelope), and the bidders who make them."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -78,3 +79,55 @@ def in_bidding(published, bidders):
     with time_machine.travel(tender.bid_open_at + timedelta(hours=1), tick=False) as traveller:
         tender.travel = traveller
         yield tender
+
+
+@dataclass
+class ReadyToStore:
+    """A submission read (`submission_read`) and its bid, receipt and audit event made, not
+    yet stored: for tests that change what it read before it is written."""
+
+    found: object
+    bid: object
+    receipt: object
+    event: dict
+
+    def store(self, superseding=None) -> bool:
+        from bidding import submission_rows as rows
+
+        with rows.submission_scope():
+            return rows.bid_store(self.bid, self.receipt, superseding=superseding, event=self.event)
+
+
+def ready_to_store(tender, bidder, *, number: str, amount: int = 95_000_000) -> ReadyToStore:
+    from bidding import submission_rows as rows
+    from bidding.models import Bid, Receipt
+    from core.audit import sealed_stream
+    from esign.authority import fingerprint
+
+    found = rows.submission_read(
+        fingerprint=fingerprint(bidder.certificate),
+        actor_id=bidder.user.pk,
+        tender_id=tender.pk,
+        lot_number=1,
+        idempotency_key="",
+    )
+    sealed, signature = bidder.envelope(tender, amount=amount)
+    bid = Bid(
+        pk=found.bid_id,
+        tender=tender,
+        lot=found.lot,
+        supplier=found.supplier,
+        submitted_by=bidder.user,
+        certificate=found.certificate,
+        sealed=sealed,
+        outer_signature=signature,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        size=len(sealed),
+        received_at=found.now,
+    )
+    receipt = Receipt(
+        number=number, kind="bid", body=b"{}", signature=b"", timestamp=b"",
+        issued_at=found.now,
+    )  # fmt: skip
+    event = {"stream": sealed_stream(tender.ocid), "kind": "bid.submitted", "data": {}}
+    return ReadyToStore(found, bid, receipt, event)

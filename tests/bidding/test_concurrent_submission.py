@@ -2,7 +2,6 @@
 and its write nothing is locked, so its write must store nothing when what it read has
 changed, and the whole submission must then be decided anew."""
 
-import hashlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 
-from bidding import submission_rows as rows
 from bidding.exceptions import BidConflict
 from bidding.models import Bid, BidStatus, Receipt, TenderRegistration
 from bidding.submission import bid_submit
@@ -19,6 +17,7 @@ from core.models import AuditEvent
 from procurement.models import Tender, TenderStatus
 
 from ..conftest import needs_postgres
+from .sealing import ready_to_store
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -99,34 +98,8 @@ def test_the_same_key_sent_twice_at_once_gives_one_bid_and_one_receipt(in_biddin
 
 
 def _ready_to_store(tender, bidder):
-    """A submission read and decided, about to be written."""
-    found = rows.submission_read(
-        fingerprint=bidder.record_fingerprint,
-        actor_id=bidder.user.pk,
-        tender_id=tender.pk,
-        lot_number=1,
-        idempotency_key="",
-    )
-    sealed, signature = bidder.envelope(tender)
-    bid = Bid(
-        pk=found.bid_id,
-        tender=tender,
-        lot=found.lot,
-        supplier=found.supplier,
-        submitted_by=bidder.user,
-        certificate=found.certificate,
-        sealed=sealed,
-        outer_signature=signature,
-        sha256=hashlib.sha256(sealed).hexdigest(),
-        size=len(sealed),
-        received_at=found.now,
-    )
-    receipt = Receipt(
-        number=f"JR-{found.bid_id:016X}", kind="bid", body=b"{}", signature=b"",
-        timestamp=b"", issued_at=found.now,
-    )  # fmt: skip
-    event = {"stream": sealed_stream(tender.ocid), "kind": "bid.submitted", "data": {}}
-    return lambda: rows.bid_store(bid, receipt, superseding=None, event=event)
+    """A submission read and decided, about to be written: its store."""
+    return ready_to_store(tender, bidder, number="JR-READY").store
 
 
 def _nothing_stored(tender):
@@ -137,17 +110,8 @@ def _nothing_stored(tender):
     )
 
 
-@pytest.fixture
-def fingerprints(bidders):
-    from esign.authority import fingerprint
-
-    for bidder in bidders:
-        bidder.record_fingerprint = fingerprint(bidder.certificate)
-    return bidders
-
-
-def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, fingerprints):
-    store = _ready_to_store(in_bidding, fingerprints[0])
+def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, bidders):
+    store = _ready_to_store(in_bidding, bidders[0])
     opened, close = threading.Event(), threading.Event()
 
     def opening():
@@ -169,21 +133,21 @@ def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, fin
     assert _nothing_stored(in_bidding)
 
 
-def test_a_write_for_a_company_no_longer_registered_stores_nothing(in_bidding, fingerprints):
-    store = _ready_to_store(in_bidding, fingerprints[0])
-    TenderRegistration.objects.filter(supplier=fingerprints[0].supplier).delete()
+def test_a_write_for_a_company_no_longer_registered_stores_nothing(in_bidding, bidders):
+    store = _ready_to_store(in_bidding, bidders[0])
+    TenderRegistration.objects.filter(supplier=bidders[0].supplier).delete()
     assert store() is False
     assert _nothing_stored(in_bidding)
 
 
-def test_a_write_after_the_deadline_was_moved_before_it_stores_nothing(in_bidding, fingerprints):
-    store = _ready_to_store(in_bidding, fingerprints[0])
+def test_a_write_after_the_deadline_was_moved_before_it_stores_nothing(in_bidding, bidders):
+    store = _ready_to_store(in_bidding, bidders[0])
     Tender.objects.filter(pk=in_bidding.pk).update(bid_close_at=in_bidding.bid_open_at)
     assert store() is False
     assert _nothing_stored(in_bidding)
 
 
-def test_a_write_as_read_stores_the_bid_and_its_event(in_bidding, fingerprints):
-    assert _ready_to_store(in_bidding, fingerprints[0])() is True
+def test_a_write_as_read_stores_the_bid_and_its_event(in_bidding, bidders):
+    assert _ready_to_store(in_bidding, bidders[0])() is True
     assert Bid.objects.count() == Receipt.objects.count() == 1
     assert verify_stream(sealed_stream(in_bidding.ocid)) is None

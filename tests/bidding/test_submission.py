@@ -24,7 +24,7 @@ from esign.timestamps import timestamp_verify
 from esign.validation import cms_verify_detached
 from suppliers.models import Supplier
 
-from .sealing import bidder_make
+from .sealing import bidder_make, ready_to_store
 
 pytestmark = pytest.mark.django_db
 
@@ -315,42 +315,15 @@ def test_a_replacement_stores_nothing_if_the_bid_it_replaces_is_no_longer_sealed
     # envelope, its receipt and its audit event are not stored, the one found changed is
     # left as is.
     from bidding import submission_rows as rows
-    from core.audit import sealed_stream
 
     first = submit(in_bidding, bidders[0]).bid
     Bid.objects.filter(pk=first.pk).update(status=BidStatus.WITHDRAWN)
-    found = rows.submission_read(
-        fingerprint=first.certificate.fingerprint,
-        actor_id=first.submitted_by_id,
-        tender_id=in_bidding.pk,
-        lot_number=1,
-        idempotency_key="",
-    )
-    assert found.previous is None  # read now, there is nothing to replace
+    ready = ready_to_store(in_bidding, bidders[0], number="JR-REPLACEMENT", amount=1)
+    assert ready.found.previous is None  # read now, there is nothing to replace
     previous = rows._partial(Bid, id=first.pk, status=BidStatus.SEALED.value)
     previous.supersede(now=first.received_at)
-    sealed, signature = bidders[0].envelope(in_bidding, amount=1)
-    replacement = Bid(
-        pk=found.bid_id,
-        tender=in_bidding,
-        lot=first.lot,
-        supplier=first.supplier,
-        submitted_by=first.submitted_by,
-        certificate=first.certificate,
-        sealed=sealed,
-        outer_signature=signature,
-        sha256=hashlib.sha256(sealed).hexdigest(),
-        size=len(sealed),
-        received_at=found.now,
-    )
-    receipt = Receipt(
-        number="JR-REPLACEMENT", kind="bid", body=b"{}", signature=b"", timestamp=b"",
-        issued_at=found.now,
-    )  # fmt: skip
     events = AuditEvent.objects.count()
-    event = {"stream": sealed_stream(in_bidding.ocid), "kind": "bid.submitted", "data": {}}
-    with rows.submission_scope():
-        assert not rows.bid_store(replacement, receipt, superseding=previous, event=event)
+    assert not ready.store(superseding=previous)
     assert list(Bid.objects.values_list("pk", "status")) == [(first.pk, BidStatus.WITHDRAWN)]
     assert not Receipt.objects.filter(number="JR-REPLACEMENT").exists()
     assert AuditEvent.objects.count() == events
