@@ -60,7 +60,7 @@ def receipt_sign(content: dict, *, keys=None, at: datetime | None = None) -> Sig
     """Sign a receipt's content (which must carry its `receipt` number) and time-stamp it.
 
     `keys` are the current `receipt_key_roles()` keys and `at` the authoritative time when
-    the caller has just read them (the submission, under its lock); else both are read here
+    the caller has just read them (the submission, in its one read); else both are read here
     in one query. Either way a replaced key is used at once."""
     body = canonical_json({"format": FORMAT, **content})
     if keys is None:

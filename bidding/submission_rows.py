@@ -128,17 +128,21 @@ LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = %s
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
 
 
+@functools.cache
+def _submission_sql(clock_column: str, vendor: str, roles: tuple) -> tuple[str, tuple]:
+    """SUBMISSION_SQL as this database and these receipt keys have it, and the keys'
+    parameters: made once, not on every submission."""
+    keys_sql, keys_params = service_key_columns(roles)
+    bid_id = NEXT_BID_ID_POSTGRESQL if vendor == "postgresql" else "NULL"
+    sql = SUBMISSION_SQL.format(clock=clock_column, bid_id=bid_id, keys=keys_sql)
+    return sql, tuple(keys_params)
+
+
 def submission_read(
     *, fingerprint: str, actor_id: int, tender_id: int, lot_number: int, idempotency_key: str
 ) -> Found:
     roles = receipt_key_roles()
-    keys_sql, keys_params = service_key_columns(roles)
-    postgresql = connection.vendor == "postgresql"
-    sql = SUBMISSION_SQL.format(
-        clock=_clock_column(),
-        bid_id=NEXT_BID_ID_POSTGRESQL if postgresql else "NULL",
-        keys=keys_sql,
-    )
+    sql, keys_params = _submission_sql(_clock_column(), connection.vendor, roles)
     params = [
         actor_id,
         idempotency_key,

@@ -6,8 +6,8 @@ queries and a parse. Here the rows of the roles asked for are read together, and
 parsed or decrypted is kept per process, keyed by the row's content, as `authority_load`
 keeps it: a replaced key or certificate is read afresh on its next use.
 
-A caller that makes a statement anyway at the moment it needs the keys (the bid submission,
-under its lock) can read them in it: `service_key_columns` are the columns to add to it,
+A caller that makes a statement anyway at the moment it needs the keys (the bid submission's
+read) can read them in it: `service_key_columns` are the columns to add to it,
 `service_keys_of` makes the keys of what they read.
 """
 
