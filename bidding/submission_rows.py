@@ -119,13 +119,22 @@ LEFT JOIN esign_certificate c ON c.fingerprint = %s
 LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
 LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id AND EXISTS (
   SELECT 1 FROM accounts_membership m WHERE m.user_id = %s
-  AND m.organisation_id = c.organisation_id AND m.role IN (%s, %s))
-LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status = %s
-LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = %s
+  AND m.organisation_id = c.organisation_id AND m.role IN ({roles}))
+LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status = {sealed}
+LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = {bid_receipt}
 """
+# The constants are in the statement's text, not parameters: its plan, made once for all
+# submissions, then finds the sealed bid by the partial index one_sealed_bid_per_lot
+# instead of reading every bid the supplier ever made and keeping the sealed one.
 # The new bid's id is drawn with the read so that the audit event, whose hash covers it,
 # can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
+
+
+def _literal(constant: str) -> str:
+    if not constant.replace("_", "").isalnum():
+        raise ValueError(f"not a plain constant: {constant!r}")
+    return f"'{constant}'"
 
 
 @functools.cache
@@ -134,7 +143,14 @@ def _submission_sql(clock_column: str, vendor: str, roles: tuple) -> tuple[str, 
     parameters: made once, not on every submission."""
     keys_sql, keys_params = service_key_columns(roles)
     bid_id = NEXT_BID_ID_POSTGRESQL if vendor == "postgresql" else "NULL"
-    sql = SUBMISSION_SQL.format(clock=clock_column, bid_id=bid_id, keys=keys_sql)
+    sql = SUBMISSION_SQL.format(
+        clock=clock_column,
+        bid_id=bid_id,
+        keys=keys_sql,
+        roles=", ".join(_literal(role) for role in BIDDER_ROLES),
+        sealed=_literal(BidStatus.SEALED.value),
+        bid_receipt=_literal(ReceiptKind.BID.value),
+    )
     return sql, tuple(keys_params)
 
 
@@ -152,9 +168,6 @@ def submission_read(
         lot_number,
         fingerprint,
         actor_id,
-        *BIDDER_ROLES,
-        BidStatus.SEALED.value,
-        ReceiptKind.BID.value,
     ]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,0 +1,68 @@
+"""The submission's read is prepared once per connection, and PostgreSQL then runs one plan
+for every submission, made without the parameters' values. That plan must still find the
+bid to replace through the partial index of sealed bids, or each submission would read
+every bid the supplier ever made."""
+
+import re
+
+import pytest
+from django.db import connection
+from psycopg import sql
+
+from bidding import submission_rows as rows
+from bidding.submission import bid_submit
+from esign.authority import fingerprint
+
+from ..conftest import needs_postgres
+
+pytestmark = [
+    pytest.mark.django_db,
+    needs_postgres("the plans PostgreSQL makes for prepared statements"),
+]
+
+
+def _read_statement(tender, bidder) -> tuple[str, list]:
+    seen = []
+
+    def capture(execute, statement, params, many, context):
+        seen.append((statement, params))
+        return execute(statement, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        rows.submission_read(
+            fingerprint=fingerprint(bidder.certificate),
+            actor_id=bidder.user.pk,
+            tender_id=tender.pk,
+            lot_number=1,
+            idempotency_key="",
+        )
+    return seen[-1]
+
+
+def test_the_one_plan_of_the_read_finds_the_sealed_bid_by_its_partial_index(in_bidding, bidders):
+    bidder = bidders[0]
+    for amount in range(4):  # three replaced bids and the sealed one
+        sealed, signature = bidder.envelope(in_bidding, amount=90_000_000 + amount)
+        bid_submit(
+            tender_id=in_bidding.pk,
+            lot_number=1,
+            sealed=sealed,
+            signature=signature,
+            actor=bidder.user,
+        )
+    statement, params = _read_statement(in_bidding, bidder)
+    numbered = iter(range(1, len(params) + 1))
+    prepared = re.sub(r"%s", lambda _: f"${next(numbered)}", statement)
+    with connection.cursor() as cursor:
+        # The plan for all values, with the small tables of a test read by index as a
+        # busy system's are.
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"PREPARE submission_read_plan AS {prepared}")
+        values = sql.SQL(", ").join(sql.Literal(value) for value in params)
+        explain = sql.SQL("EXPLAIN EXECUTE submission_read_plan({})").format(values)
+        cursor.execute(explain.as_string(cursor.cursor.connection))
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("DEALLOCATE submission_read_plan")
+    assert "Index Scan using one_sealed_bid_per_lot on bidding_bid p" in plan, plan
