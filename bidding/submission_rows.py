@@ -73,13 +73,20 @@ def _partial(model, **values):
     """An instance with only these fields loaded (from_db wants them in the model's order).
     Its state fields must be among them: a model with transitions reads them as it is made,
     and would query for each one missing."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    if len(names) != len(values):
-        raise ValueError(f"not all concrete fields of {model.__name__}: {sorted(values)}")
-    states = {f.attname for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)}
-    if not states <= values.keys():
-        raise ValueError(f"{model.__name__} needs its state fields read: {sorted(states)}")
+    names = _loaded_names(model, tuple(values))
     return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+
+
+@functools.cache
+def _loaded_names(model, given: tuple[str, ...]) -> list[str]:
+    """`given` in the model's order of fields, checked once for each model and set of fields."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    if len(names) != len(given):
+        raise ValueError(f"not all concrete fields of {model.__name__}: {sorted(given)}")
+    states = {f.attname for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)}
+    if not states <= set(given):
+        raise ValueError(f"{model.__name__} needs its state fields read: {sorted(states)}")
+    return names
 
 
 @dataclass(frozen=True)
