@@ -74,15 +74,24 @@ def canonical_json(value) -> bytes:
 
 def event_content(event: AuditEvent) -> dict:
     """Everything an event's hash covers, as the JSON anyone downloads and re-hashes."""
+    return _content(
+        {name: getattr(event, name) for name in _FIELDS},
+        position=event.position,
+        occurred_at=event.occurred_at,
+        prev_hash=event.prev_hash,
+    )
+
+
+def _content(fields: dict, *, position: int, occurred_at: datetime, prev_hash: str) -> dict:
     return {
-        "stream": event.stream,
-        "position": event.position,
-        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
-        "kind": event.kind,
-        "actor": {"id": event.actor_id, "label": event.actor_label},
-        "object": {"type": event.object_type, "id": event.object_id},
-        "data": event.data,
-        "prev_hash": event.prev_hash,
+        "stream": fields["stream"],
+        "position": position,
+        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
+        "kind": fields["kind"],
+        "actor": {"id": fields["actor_id"], "label": fields["actor_label"]},
+        "object": {"type": fields["object_type"], "id": fields["object_id"]},
+        "data": fields["data"],
+        "prev_hash": prev_hash,
     }
 
 
@@ -120,18 +129,26 @@ def audit_record(
 
 def _event_new(stream, kind, actor, obj, data, object_type, object_id) -> AuditEvent:
     """An event with everything but its place in the chain (position, time, hashes)."""
+    return AuditEvent(**_event_fields(stream, kind, actor, obj, data, object_type, object_id))
+
+
+# An event's own fields, as _event_fields gives them (the chain gives the rest).
+_FIELDS = ("stream", "kind", "actor_id", "actor_label", "object_type", "object_id", "data")
+
+
+def _event_fields(stream, kind, actor, obj, data, object_type, object_id) -> dict:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    return AuditEvent(
-        stream=stream,
-        kind=kind,
-        actor_id=getattr(actor, "pk", None),
-        actor_label=actor.get_username() if actor is not None else "system",
-        object_type=object_type,
-        object_id=str(object_id),
-        data=json.loads(canonical_json(data or {})),  # what is hashed is what is stored
-    )
+    return {
+        "stream": stream,
+        "kind": kind,
+        "actor_id": getattr(actor, "pk", None),
+        "actor_label": actor.get_username() if actor is not None else "system",
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "data": json.loads(canonical_json(data or {})),  # what is hashed is what is stored
+    }
 
 
 @functools.cache
@@ -280,13 +297,15 @@ def audit_append_params(
     """The parameters of `audit_append_sql` for one event (audit_record's arguments, and
     the time it occurred)."""
     db = connections[DEFAULT_DB_ALIAS]
-    event = _event_new(stream, kind, actor, obj, data, object_type, object_id)
-    event.occurred_at, event.position, event.prev_hash = occurred_at, 0, GENESIS_HASH
-    body = canonical_json(event_content(event))
+    # The event's fields without an AuditEvent: one model instance fewer a bid submission.
+    fields = _event_fields(stream, kind, actor, obj, data, object_type, object_id)
+    fields["occurred_at"] = occurred_at
+    body = canonical_json(
+        _content(fields, position=0, occurred_at=occurred_at, prev_hash=GENESIS_HASH)
+    )
     cut = body.rindex(_CHAIN_PLACE)  # the last: `data` may hold the same text, never after
     params = {
-        f"audit_{f.attname}": f.get_db_prep_save(getattr(event, f.attname), db)
-        for f in _APPEND_FIELDS
+        f"audit_{f.attname}": f.get_db_prep_save(fields[f.attname], db) for f in _APPEND_FIELDS
     }
     params.update(
         audit_genesis=GENESIS_HASH,
