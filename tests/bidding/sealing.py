@@ -54,6 +54,20 @@ class Bidder:
         )
         return sealed, self.sign(sealed)
 
+    def submit(self, tender, *, lot: int = 1, key: str = "", **kw):
+        """Sign, seal and submit a bid as this bidder (bidding.submission.bid_submit)."""
+        from bidding.submission import bid_submit
+
+        sealed, signature = self.envelope(tender, lot=lot, **kw)
+        return bid_submit(
+            tender_id=tender.pk,
+            lot_number=lot,
+            sealed=sealed,
+            signature=signature,
+            actor=self.user,
+            idempotency_key=key,
+        )
+
 
 def bidder_make(user, supplier) -> Bidder:
     key, csr = make_csr()

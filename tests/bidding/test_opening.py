@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(tender, bidder, lot=1, **kw):
-    sealed, signature = bidder.envelope(tender, lot=lot, **kw)
-    return bid_submit(
-        tender_id=tender.pk, lot_number=lot, sealed=sealed, signature=signature, actor=bidder.user
-    ).bid
+    return bidder.submit(tender, lot=lot, **kw).bid
 
 
 def after_deadline(tender):

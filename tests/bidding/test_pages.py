@@ -64,14 +64,7 @@ def test_a_draft_has_no_bid_page_or_opening(client, make_draft, bidder_a):
 def test_the_opening_page_shows_nothing_about_bids_before_the_opening(client, in_bidding, bidders):
     a, b = bidders
     for bidder, amount in ((a, 93_512_000), (b, 94_177_000)):
-        sealed, signature = bidder.envelope(in_bidding, amount=amount)
-        bid_submit(
-            tender_id=in_bidding.pk,
-            lot_number=1,
-            sealed=sealed,
-            signature=signature,
-            actor=bidder.user,
-        )
+        bidder.submit(in_bidding, amount=amount)
     page = client.get(f"/tenders/{in_bidding.pk}/opening/").content.decode()
     state = config_of(page, "opening-state")
     assert state["results"] is None

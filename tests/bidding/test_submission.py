@@ -30,15 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(tender, bidder, *, lot=1, key="", **kw):
-    sealed, signature = bidder.envelope(tender, lot=lot, **kw)
-    return bid_submit(
-        tender_id=tender.pk,
-        lot_number=lot,
-        sealed=sealed,
-        signature=signature,
-        actor=bidder.user,
-        idempotency_key=key,
-    )
+    return bidder.submit(tender, lot=lot, key=key, **kw)
 
 
 def nothing_stored():

@@ -10,7 +10,6 @@ from django.db import connection
 from psycopg import sql
 
 from bidding import submission_rows as rows
-from bidding.submission import bid_submit
 from esign.authority import fingerprint
 
 from ..conftest import needs_postgres
@@ -42,14 +41,7 @@ def _read_statement(tender, bidder) -> tuple[str, list]:
 def test_the_one_plan_of_the_read_finds_the_sealed_bid_by_its_partial_index(in_bidding, bidders):
     bidder = bidders[0]
     for amount in range(4):  # three replaced bids and the sealed one
-        sealed, signature = bidder.envelope(in_bidding, amount=90_000_000 + amount)
-        bid_submit(
-            tender_id=in_bidding.pk,
-            lot_number=1,
-            sealed=sealed,
-            signature=signature,
-            actor=bidder.user,
-        )
+        bidder.submit(in_bidding, amount=90_000_000 + amount)
     statement, params = _read_statement(in_bidding, bidder)
     numbered = iter(range(1, len(params) + 1))
     prepared = re.sub(r"%s", lambda _: f"${next(numbered)}", statement)
