@@ -78,9 +78,10 @@ def _partial(model, **values):
 
 
 @functools.cache
-def _loaded_names(model, given: tuple[str, ...]) -> list[str]:
-    """`given` in the model's order of fields, checked once for each model and set of fields."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+def _loaded_names(model, given: tuple[str, ...]) -> tuple[str, ...]:
+    """`given` in the model's order of fields, checked once for each model and set of fields
+    (a tuple: every instance made with these fields shares it)."""
+    names = tuple(f.attname for f in model._meta.concrete_fields if f.attname in given)
     if len(names) != len(given):
         raise ValueError(f"not all concrete fields of {model.__name__}: {sorted(given)}")
     states = {f.attname for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)}
