@@ -26,17 +26,19 @@ _PER_RESPONSE = (
     "_csp_replace_ro",
     "_csp_exempt_ro",
 )
-_SETTINGS = ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+# (setting, header, report only) of each policy django-csp knows
+_POLICIES = (
+    ("CONTENT_SECURITY_POLICY", HEADER, False),
+    ("CONTENT_SECURITY_POLICY_REPORT_ONLY", HEADER_REPORT_ONLY, True),
+)
+_SETTINGS = tuple(name for name, _, _ in _POLICIES)
 
 
 @functools.cache
 def _headers() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """(header, value, excluded path prefixes) of each policy the settings set."""
     headers = []
-    for name, header, report_only in (
-        (_SETTINGS[0], HEADER, False),
-        (_SETTINGS[1], HEADER_REPORT_ONLY, True),
-    ):
+    for name, header, report_only in _POLICIES:
         value = build_policy(report_only=report_only)
         if value:
             policy = getattr(settings, name, None) or {}
