@@ -13,9 +13,10 @@ platform CA and an API token, and a registration for the tender. Envelopes (bid.
 sealed to the tender's key, the sealed bytes signed) are all made before the clock starts, as
 each bidder's client would. The deadline is then set W seconds ahead, `--servers` platform
 processes start (daphne, production code path, the database's clock authoritative), and C
-client threads send the submissions (each supplier's first bid and its replacements, 4 per
-supplier by default). Once they are sent the clients wait for the last two seconds before the
-deadline and submit continuously until two seconds after it.
+client connections, all on one event loop (bench/http_load.py), send the submissions (each
+supplier's first bid and its replacements, 4 per supplier by default). Once they are sent the
+clients wait for the last two seconds before the deadline and submit continuously until two
+seconds after it.
 
 Printed: sustained accepted bids/s and p50/p99 latency of the storm; lost (a receipt was
 returned but the bid is not in the database: must be 0); late accepted (received at or after
@@ -27,11 +28,9 @@ by as many connections, one transaction each.
 import argparse
 import base64
 import hashlib
-import http.client
 import json
 import os
 import queue
-import secrets
 import socket
 import statistics
 import subprocess
@@ -43,7 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scratch import free_port, scratch_database  # noqa: E402 - bench/, this script's folder
+from http_load import outcomes, post_all  # noqa: E402 - bench/, this script's folder
+from scratch import free_port, scratch_database  # noqa: E402
 
 TARGET = 300  # accepted bids/s: the year-end 10:00 rush of the national system
 
@@ -263,69 +263,6 @@ def start_servers(
     return ports, processes
 
 
-class Client(threading.Thread):
-    """One connection-keeping client; takes (token, body) from the queue until it is empty
-    or `until` (monotonic) passes."""
-
-    def __init__(self, port: int, path: str, work: queue.Queue, results: list, until=None):
-        super().__init__(daemon=True)
-        self.port, self.path, self.work, self.results, self.until = port, path, work, results, until
-
-    def run(self):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        while self.until is None or time.monotonic() < self.until:
-            try:
-                token, body = self.work.get_nowait()
-            except queue.Empty:
-                return
-            sent = time.monotonic()
-            try:
-                connection.request(
-                    "POST",
-                    self.path,
-                    body=body,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                        "Idempotency-Key": secrets.token_urlsafe(16),
-                        "Host": "127.0.0.1",
-                    },
-                )
-                response = connection.getresponse()
-                data = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-                status, data = 0, b""
-            answered = time.monotonic()
-            receipt = received = code = None
-            if status in (200, 201):
-                item = json.loads(data)["receipts"][0]
-                receipt, received = item["number"], item["receipt"]["received_at"]
-            elif data:
-                try:
-                    code = json.loads(data).get("code")
-                except ValueError:
-                    code = None
-            self.results.append((sent, answered, status, receipt, received, code))
-
-
-def run_clients(ports, path, items, concurrency, until=None):
-    work = queue.Queue()
-    for item in items:
-        work.put(item)
-    results = []
-    clients = [
-        Client(ports[n % len(ports)], path, work, results, until) for n in range(concurrency)
-    ]
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    return results
-
-
 def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
 
@@ -365,15 +302,16 @@ def main() -> None:
         )
         reference_before = reference_work()
         cpu_before = cpu_seconds(processes)
-        storm = run_clients(ports, path, bodies, args.concurrency)
+        storm = post_all(ports, path, bodies, args.concurrency)
         cpu_after = cpu_seconds(processes)
         cpu = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
         wait = deadline_mono - 2 - time.monotonic()
         if wait < 0:
             print("  (the storm ran into the deadline: raise --window)")
         time.sleep(max(wait, 0))
-        edge = run_clients(ports, path, bodies * 2, args.concurrency, until=deadline_mono + 2)
+        edge = post_all(ports, path, bodies * 2, args.concurrency, until=deadline_mono + 2)
         reference = (reference_before + reference_work()) / 2
+        storm, edge = outcomes(storm), outcomes(edge)  # the clock has stopped: parse now
         report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, reference)
     finally:
         for process in processes:
@@ -454,16 +392,16 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, 
     from bidding.models import Bid, Receipt
     from core.audit import sealed_stream, verify_stream
 
-    accepted = [r for r in storm if r[2] == 201]
-    failed = [r for r in storm if r[2] not in (201,)]
-    span = max(r[1] for r in accepted) - min(r[0] for r in accepted) if accepted else 1
-    latencies = [(r[1] - r[0]) * 1000 for r in accepted]
-    receipts = [r[3] for r in storm + edge if r[3]]
+    accepted = [r for r in storm if r.status == 201]
+    failed = [r for r in storm if r.status != 201]
+    span = max(r.answered for r in accepted) - min(r.sent for r in accepted) if accepted else 1
+    latencies = [(r.answered - r.sent) * 1000 for r in accepted]
+    receipts = [r.receipt for r in storm + edge if r.receipt]
     stored = set(Receipt.objects.filter(number__in=receipts).values_list("number", flat=True))
     late_in_db = Bid.objects.filter(received_at__gte=deadline).count()
-    edge_accepted = [r for r in edge if r[2] == 201]
-    edge_refused = [r for r in edge if r[2] == 409 and r[5] == "deadline"]
-    refused_early = [r for r in edge_refused if r[1] < deadline_mono - 0.05]
+    edge_accepted = [r for r in edge if r.status == 201]
+    edge_refused = [r for r in edge if r.status == 409 and r.code == "deadline"]
+    refused_early = [r for r in edge_refused if r.answered < deadline_mono - 0.05]
     rate = len(accepted) / span
     chain = verify_stream(sealed_stream(tender.ocid))
     print(
@@ -471,7 +409,7 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, 
         f"{args.concurrency} clients, {args.servers} platform processes, PostgreSQL, "
         f"{os.cpu_count()} cores\n"
         f"  accepted          {len(accepted):>6}   ({len(failed)} not accepted: "
-        f"{sorted({(r[2], r[5]) for r in failed}, key=str)})\n"
+        f"{sorted({(r.status, r.code) for r in failed}, key=str)})\n"
         f"  sustained rate    {rate:>8.1f} bids/s   (target {TARGET})\n"
         f"  latency           p50 {percentile(latencies, 50):7.1f} ms   "
         f"p99 {percentile(latencies, 99):7.1f} ms\n"

@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 from deadline_storm import (  # noqa: E402 - bench/, this script's folder
     platform_environment,
     prepare,
-    run_clients,
     start_servers,
 )
+from http_load import post_all  # noqa: E402
 from scratch import scratch_database  # noqa: E402
 
 STATIC_PATH = "/static/css/site.css"
@@ -69,7 +69,7 @@ def main() -> None:
             wrapper = (tools["valgrind"], "--tool=callgrind", f"--callgrind-out-file={out}")
             [port], [server] = start_servers(env, 1, wrapper=wrapper, timeout=300)
             path = f"/api/v1/tenders/{tender.pk}/lots/1/bids"
-            run_clients([port], path, bodies[:warm], args.concurrency)
+            post_all([port], path, bodies[:warm], args.concurrency)
             _static_requests(port, 50, args.concurrency)
             print(f"  {args.submissions} submissions, {args.concurrency} clients ...")
             control = tools["callgrind_control"]
@@ -77,9 +77,9 @@ def main() -> None:
                 control,
                 server.pid,
                 folder,
-                lambda: run_clients([port], path, bodies[warm:], args.concurrency),
+                lambda: post_all([port], path, bodies[warm:], args.concurrency),
             )
-            accepted = sum(1 for result in bids.results if result[2] in (200, 201))
+            accepted = sum(1 for answer in bids.results if answer.status in (200, 201))
             statics = _counted(
                 control,
                 server.pid,
