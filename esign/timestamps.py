@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -89,8 +89,27 @@ def _der(tag: int, content: bytes) -> bytes:
     return bytes((tag, 0x80 | len(length))) + length + content
 
 
-SEQUENCE, SET, OCTET_STRING = 0x30, 0x31, 0x04
+SEQUENCE, SET, OCTET_STRING, INTEGER, GENERALIZED_TIME = 0x30, 0x31, 0x04, 0x02, 0x18
 EXPLICIT_0, IMPLICIT_0_SET = 0xA0, 0xA0  # [0] constructed
+
+
+def _integer(value: int) -> bytes:
+    """An INTEGER's DER: two's complement, big-endian, in the fewest bytes that keep the
+    sign (a leading zero byte where a positive value's top bit is set)."""
+    magnitude = value if value >= 0 else ~value
+    return _der(INTEGER, value.to_bytes(magnitude.bit_length() // 8 + 1, "big", signed=True))
+
+
+def _generalized_time(moment: datetime) -> bytes:
+    """A GeneralizedTime's DER as asn1crypto writes it: UTC, to the second, then the
+    microseconds only as far as they are not zero."""
+    moment = moment.astimezone(UTC)
+    fraction = f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else ""
+    text = (
+        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+        f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}{fraction}Z"
+    )
+    return _der(GENERALIZED_TIME, text.encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,8 @@ def _digest_algorithm(algorithm: str) -> bytes:
 
 SIGNED_DATA_HEAD = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()  # id-signedData
 TST_INFO_TYPE = core.ObjectIdentifier("1.2.840.113549.1.9.16.1.4").dump()  # id-ct-TSTInfo
+MESSAGE_DIGEST_TYPE = core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()  # id-messageDigest
+SIGNED_DATA_VERSION = _integer(3)
 
 
 def _sign(
@@ -187,16 +208,15 @@ def _sign(
         parts.info_head
         + _der(SEQUENCE, _digest_algorithm(algorithm) + _der(OCTET_STRING, digest))
         # Random 128-bit serials: unique without a shared counter on the hot path.
-        + core.Integer(secrets.randbits(127)).dump()
-        + core.GeneralizedTime(at or clock.now()).dump()
+        + _integer(secrets.randbits(127))
+        + _generalized_time(at or clock.now())
         + parts.info_tail
-        + (core.Integer(nonce).dump() if nonce is not None else b"")
+        + (_integer(nonce) if nonce is not None else b"")
         + parts.tsa_name,
     )
     message_digest = _der(
         SEQUENCE,
-        core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()  # id-messageDigest
-        + _der(SET, _der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
+        MESSAGE_DIGEST_TYPE + _der(SET, _der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
     )
     # DER sorts a SET OF by the elements' encodings (what asn1crypto does too).
     attributes = b"".join(
@@ -212,7 +232,7 @@ def _sign(
     )
     signed_data = _der(
         SEQUENCE,
-        core.Integer(3).dump()
+        SIGNED_DATA_VERSION
         + _der(SET, _digest_algorithm("sha256"))
         + _der(
             SEQUENCE,

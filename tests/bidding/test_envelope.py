@@ -29,7 +29,20 @@ def test_canonical_json_follows_rfc_8785():
     )
 
 
-@pytest.mark.parametrize("bad", [1.5, 2**53, {1: "x"}, "\ud800", "ok\udfff", b"bytes"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        1.5,
+        2**53,
+        {1: "x"},
+        "\ud800",
+        "ok\udfff",
+        b"bytes",
+        {"a": 2**53},
+        {"a": 1.0},
+        {"a": "\ud800"},
+    ],
+)
 def test_what_canonical_json_refuses(bad):
     with pytest.raises(EnvelopeError):
         canonical_json(bad)
@@ -53,6 +66,43 @@ def test_canonical_json_reads_back_and_is_a_fixed_point(value):
     data = canonical_json(value)
     assert json.loads(data) == value
     assert canonical_json(json.loads(data)) == data
+
+
+# Receipts take canonical_json's path for flat objects (json.dumps); the general encoder
+# above is the reference it must agree with, byte for byte and refusal for refusal.
+flat_objects = st.dictionaries(
+    st.text(st.characters(max_codepoint=127)) | st.text(st.characters(blacklist_categories=["Cs"])),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.sampled_from([2**53 - 1, 2**53, -(2**53) + 1, -(2**53)])
+    | st.text(st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\x7f", "\u2028"])),
+    max_size=8,
+)
+
+
+@given(flat_objects)
+def test_a_flat_object_is_written_as_the_general_encoder_writes_it(value):
+    try:
+        expected = envelope._encode(value).encode("utf-8")
+    except EnvelopeError:
+        with pytest.raises(EnvelopeError):
+            canonical_json(value)
+    else:
+        assert canonical_json(value) == expected
+
+
+def test_a_receipt_shaped_object_is_written_as_the_general_encoder_writes_it():
+    value = {
+        "format": "jangteo-receipt/1",
+        "supplier": '조달\t"회사"\n\x01',
+        "lot": 1,
+        "envelope_size": 2**53 - 1,
+        "replaces": None,
+        "B": "upper case sorts first",
+    }
+    assert canonical_json(value) == envelope._encode(value).encode("utf-8")
+    assert canonical_json(value).startswith(b'{"B":')
 
 
 def bid(**overrides):
