@@ -12,7 +12,7 @@ What happens: every supplier gets a verified company, a bidder with a certificat
 platform CA and an API token, and a registration for the tender. Envelopes (bid.json signed,
 sealed to the tender's key, the sealed bytes signed) are all made before the clock starts, as
 each bidder's client would. The deadline is then set W seconds ahead, `--servers` platform
-processes start (daphne, production code path, the database's clock authoritative), and C
+processes start (uvicorn as in production, or daphne; the database's clock authoritative), and C
 client connections, all on one event loop (bench/http_load.py), send the submissions (each
 supplier's first bid and its replacements, 4 per supplier by default). Once they are sent the
 clients wait for the last two seconds before the deadline and submit continuously until two
@@ -231,10 +231,15 @@ def platform_environment(database_url: str) -> dict:
 
 
 def start_servers(
-    env: dict, count: int, *, wrapper: tuple[str, ...] = (), timeout: float = 60
+    env: dict,
+    count: int,
+    *,
+    server: str = "uvicorn",
+    wrapper: tuple[str, ...] = (),
+    timeout: float = 60,
 ) -> tuple[list[int], list[subprocess.Popen]]:
-    """`count` platform processes (`manage.py serve`, run under `wrapper` if one is given)
-    on free ports, once each accepts connections."""
+    """`count` platform processes (`manage.py serve --server <server>`, run under `wrapper`
+    if one is given) on free ports, once each accepts connections."""
     ports, processes = [], []
     (ROOT / "var").mkdir(exist_ok=True)
     for _ in range(count):
@@ -242,7 +247,8 @@ def start_servers(
         log = (ROOT / "var" / f"bench-server-{port}.log").open("w")
         processes.append(
             subprocess.Popen(
-                [*wrapper, sys.executable, "manage.py", "serve", "--port", str(port)],
+                [*wrapper, sys.executable, "manage.py", "serve", "--port", str(port)]
+                + ["--server", server],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -273,6 +279,9 @@ def main() -> None:
     parser.add_argument("-n", "--submissions", type=int, default=2000)
     parser.add_argument("-c", "--concurrency", type=int, default=64)
     parser.add_argument("--servers", type=int, default=2, help="platform processes")
+    parser.add_argument(
+        "--server", choices=("uvicorn", "daphne"), default="uvicorn", help="HTTP server"
+    )
     parser.add_argument("-w", "--window", type=float, default=90, help="seconds to the deadline")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -285,7 +294,7 @@ def main() -> None:
         tender, bodies = prepare(env, args.suppliers, args.submissions)
         print(f"  floor: {len(bodies)} bare inserts over {args.concurrency} connections ...")
         floor_rate = floor(database_url, bodies, args.concurrency)
-        ports, processes = start_servers(env, args.servers)
+        ports, processes = start_servers(env, args.servers, server=args.server)
         path = f"/api/v1/tenders/{tender.pk}/lots/1/bids"
         from django.db import connection
 
@@ -406,8 +415,8 @@ def report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, 
     chain = verify_stream(sealed_stream(tender.ocid))
     print(
         f"\nDeadline storm: {args.suppliers} suppliers, {len(storm)} submissions, "
-        f"{args.concurrency} clients, {args.servers} platform processes, PostgreSQL, "
-        f"{os.cpu_count()} cores\n"
+        f"{args.concurrency} clients, {args.servers} platform processes ({args.server}), "
+        f"PostgreSQL, {os.cpu_count()} cores\n"
         f"  accepted          {len(accepted):>6}   ({len(failed)} not accepted: "
         f"{sorted({(r.status, r.code) for r in failed}, key=str)})\n"
         f"  sustained rate    {rate:>8.1f} bids/s   (target {TARGET})\n"

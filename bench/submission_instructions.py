@@ -16,7 +16,7 @@ database of its own there and drops it. One `manage.py serve` runs under callgri
 (it starts in about a minute); the bench's clients submit signed, sealed envelopes over
 HTTP as in the storm, and the counters are zeroed after a warm-up, so the figure is the
 steady state of one request. Beside it, the floor: a static file's request through the
-same server (daphne, the thread pool and two middlewares), the cost of HTTP alone.
+same server (uvicorn or daphne, the thread pool and two middlewares), the cost of HTTP alone.
 """
 
 import argparse
@@ -48,6 +48,9 @@ def main() -> None:
     parser.add_argument("-n", "--submissions", type=int, default=100)
     parser.add_argument("-c", "--concurrency", type=int, default=8)
     parser.add_argument("-s", "--suppliers", type=int, default=50)
+    parser.add_argument(
+        "--server", choices=("uvicorn", "daphne"), default="uvicorn", help="HTTP server"
+    )
     args = parser.parse_args()
     tools = {tool: shutil.which(tool) for tool in ("valgrind", "callgrind_control")}
     for tool, found in tools.items():
@@ -67,7 +70,9 @@ def main() -> None:
             out = Path(folder) / "callgrind.out"
             print("  starting one platform process under callgrind (about a minute) ...")
             wrapper = (tools["valgrind"], "--tool=callgrind", f"--callgrind-out-file={out}")
-            [port], [server] = start_servers(env, 1, wrapper=wrapper, timeout=300)
+            [port], [server] = start_servers(
+                env, 1, server=args.server, wrapper=wrapper, timeout=300
+            )
             path = f"/api/v1/tenders/{tender.pk}/lots/1/bids"
             post_all([port], path, bodies[:warm], args.concurrency)
             _static_requests(port, 50, args.concurrency)
@@ -98,7 +103,7 @@ def main() -> None:
     per_static = statics.instructions / len(statics.results)
     print()
     print(
-        f"Submission instructions: one platform process under callgrind, "
+        f"Submission instructions: one platform process ({args.server}) under callgrind, "
         f"{len(bids.results)} bids, {args.concurrency} clients, PostgreSQL"
     )
     print(

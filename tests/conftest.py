@@ -358,7 +358,18 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(transactional_db):
-    """The platform served on a free port, sharing the test database."""
+    """The platform served on a free port (daphne, as `make run` serves it), sharing the
+    test database."""
+    yield from _served("daphne")
+
+
+@pytest.fixture
+def uvicorn_server(transactional_db):
+    """The same, served by uvicorn as production serves it."""
+    yield from _served("uvicorn")
+
+
+def _served(kind: str):
     port = free_port()
     env = {
         **os.environ,
@@ -374,7 +385,7 @@ def server(transactional_db):
         )
     log = (ROOT / "var" / f"test-server-{port}.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--server", kind],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -1,14 +1,21 @@
-"""`manage.py serve`: form bodies reach Django whole although Twisted no longer parses them."""
+"""`manage.py serve`: under daphne, form bodies reach Django whole although Twisted no longer
+parses them; under uvicorn (production's server), the same application serves pages, forms,
+WebSockets and the in-process clock."""
 
 import inspect
+import json
 import re
+import time
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
+from django.utils import timezone
 from twisted.web import http as twisted_http
+from websockets.sync.client import connect
 
 from accounts.models import User
 
@@ -39,8 +46,14 @@ def _multipart(fields: dict) -> tuple[bytes, str]:
     return ("".join(parts) + f"--{boundary}--\r\n").encode(), boundary
 
 
+@pytest.fixture(params=["daphne", "uvicorn"])
+def either_server(request, transactional_db):
+    return request.getfixturevalue("server" if request.param == "daphne" else "uvicorn_server")
+
+
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
-def test_a_form_post_reaches_django_whole(server, encoding):
+def test_a_form_post_reaches_django_whole(either_server, encoding):
+    server = either_server
     User.objects.create_user(username="former", password="correct-horse-battery")
     opener, jar = _opener()
     token = _login_form(server, opener)
@@ -65,3 +78,37 @@ def test_a_form_post_reaches_django_whole(server, encoding):
     # the person on to their own page.
     assert answer.url == f"{server}/accounts/me/"
     assert "sessionid" in {cookie.name for cookie in jar}
+
+
+def test_uvicorn_serves_the_live_tender_and_its_clock(uvicorn_server, make_draft, officer):
+    """A watcher's socket gets its hello, and the push the server's own clock makes when
+    bidding opens: WebSockets and the in-process clock run on uvicorn's loop."""
+    from procurement import services
+    from procurement.models import ProcedureType
+
+    quick = ProcedureType.objects.create(
+        code="quick", name="빠른 절차", name_en="Quick", method="lowest_price",
+        notice_period_days=0, amendment_period_days=0,
+    )  # fmt: skip
+    now = timezone.now()
+    tender = make_draft(
+        procedure=quick,
+        questions_close_at=now + timedelta(seconds=30),
+        registration_close_at=now + timedelta(seconds=40),
+        bid_open_at=now + timedelta(seconds=3),
+        bid_close_at=now + timedelta(minutes=5),
+        opening_at=now + timedelta(minutes=6),
+    )
+    services.tender_publish(tender=tender, actor=officer)
+    address = uvicorn_server.replace("http://", "ws://") + f"/ws/tenders/{tender.pk}/"
+    with connect(address, origin=uvicorn_server, open_timeout=10) as socket:
+        hello = json.loads(socket.recv(timeout=10))
+        assert hello["type"] == "hello"
+        assert hello["topic"].endswith(str(tender.pk))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            message = json.loads(socket.recv(timeout=deadline - time.monotonic()))
+            if message["type"] == "event" and message["seq"] > hello["seq"]:
+                break
+    tender.refresh_from_db()
+    assert tender.status == "bidding"
