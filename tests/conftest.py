@@ -297,6 +297,30 @@ def published(make_draft, officer):
     return make
 
 
+@pytest.fixture
+def opening_soon(make_draft, officer):
+    """A published tender of a procedure without notice periods whose bidding opens in
+    `seconds`, for the in-process clock of a served platform to move."""
+
+    def make(seconds: float):
+        quick = ProcedureType.objects.create(
+            code="quick", name="빠른 절차", name_en="Quick", method="lowest_price",
+            notice_period_days=0, amendment_period_days=0,
+        )  # fmt: skip
+        now = timezone.now()
+        tender = make_draft(
+            procedure=quick,
+            questions_close_at=now + timedelta(seconds=30),
+            registration_close_at=now + timedelta(seconds=40),
+            bid_open_at=now + timedelta(seconds=seconds),
+            bid_close_at=now + timedelta(minutes=5),
+            opening_at=now + timedelta(minutes=6),
+        )
+        return services.tender_publish(tender=tender, actor=officer)
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _english_messages_outside_requests():
     """Use cases called directly speak English here so assertions can read their messages;

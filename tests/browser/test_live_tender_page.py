@@ -1,13 +1,10 @@
 """In chromium: open tender pages follow the tender as it changes, without reloading."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from procurement.models import ProcedureType
 from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,28 +41,9 @@ def test_a_cancellation_by_the_officer_reaches_an_open_tender_page(
 
 
 def test_the_clock_moves_an_open_page_and_the_board_when_bidding_opens(
-    server, new_page, make_draft, officer, lowest_price
+    server, new_page, opening_soon
 ):
-    from procurement import services
-
-    quick = ProcedureType.objects.create(
-        code="quick",
-        name="빠른 절차",
-        name_en="Quick",
-        method="lowest_price",
-        notice_period_days=0,
-        amendment_period_days=0,
-    )
-    now = timezone.now()
-    tender = make_draft(
-        procedure=quick,
-        questions_close_at=now + timedelta(seconds=30),
-        registration_close_at=now + timedelta(seconds=40),
-        bid_open_at=now + timedelta(seconds=6),
-        bid_close_at=now + timedelta(minutes=5),
-        opening_at=now + timedelta(minutes=6),
-    )
-    services.tender_publish(tender=tender, actor=officer)
+    tender = opening_soon(seconds=6)
 
     page, board = new_page(), new_page(locale="en-US")
     watch(page, f"{server}/tenders/{tender.pk}/")

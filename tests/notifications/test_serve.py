@@ -9,11 +9,9 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from django.utils import timezone
 from twisted.web import http as twisted_http
 from websockets.sync.client import connect
 
@@ -80,26 +78,10 @@ def test_a_form_post_reaches_django_whole(either_server, encoding):
     assert "sessionid" in {cookie.name for cookie in jar}
 
 
-def test_uvicorn_serves_the_live_tender_and_its_clock(uvicorn_server, make_draft, officer):
+def test_uvicorn_serves_the_live_tender_and_its_clock(uvicorn_server, opening_soon):
     """A watcher's socket gets its hello, and the push the server's own clock makes when
     bidding opens: WebSockets and the in-process clock run on uvicorn's loop."""
-    from procurement import services
-    from procurement.models import ProcedureType
-
-    quick = ProcedureType.objects.create(
-        code="quick", name="빠른 절차", name_en="Quick", method="lowest_price",
-        notice_period_days=0, amendment_period_days=0,
-    )  # fmt: skip
-    now = timezone.now()
-    tender = make_draft(
-        procedure=quick,
-        questions_close_at=now + timedelta(seconds=30),
-        registration_close_at=now + timedelta(seconds=40),
-        bid_open_at=now + timedelta(seconds=3),
-        bid_close_at=now + timedelta(minutes=5),
-        opening_at=now + timedelta(minutes=6),
-    )
-    services.tender_publish(tender=tender, actor=officer)
+    tender = opening_soon(seconds=3)
     address = uvicorn_server.replace("http://", "ws://") + f"/ws/tenders/{tender.pk}/"
     with connect(address, origin=uvicorn_server, open_timeout=10) as socket:
         hello = json.loads(socket.recv(timeout=10))
