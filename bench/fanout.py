@@ -5,7 +5,8 @@ Beside it, the floor measured in the same run: a bare `websockets` server broadc
 message to the same number of sockets. Both servers run in their own process; the watchers
 run in this one.
 
-    .venv/bin/python bench/fanout.py                 # 2,000 watchers, embedded default
+    .venv/bin/python bench/fanout.py                 # 2,000 watchers, embedded default, uvicorn
+    .venv/bin/python bench/fanout.py --server daphne # the same served by daphne
     REDIS_URL=redis://127.0.0.1:6379/2 .venv/bin/python bench/fanout.py -n 1000
 
 The change is a cancellation made through the officer's page (an HTTP POST), so the event
@@ -163,12 +164,12 @@ def summary(name: str, n: int, t0: float, times: list[float | None]) -> dict:
     return result
 
 
-async def bench_platform(n: int, env: dict, timeout: float) -> dict:
+async def bench_platform(n: int, env: dict, timeout: float, server_kind: str) -> dict:
     tender_id = await asyncio.to_thread(prepare_platform, env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--server", server_kind],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -197,7 +198,8 @@ async def bench_platform(n: int, env: dict, timeout: float) -> dict:
         times = await waiting
         for ws in sockets:
             await ws.close()
-        return {**summary("jangteo (daphne + channels)", n, t0, times), "request_ms": request_ms}
+        name = f"jangteo ({server_kind} + channels)"
+        return {**summary(name, n, t0, times), "request_ms": request_ms}
     finally:
         server.terminate()
         server.wait(10)
@@ -259,6 +261,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--watchers", type=int, default=2000)
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument(
+        "--server", choices=("uvicorn", "daphne"), default="uvicorn", help="platform's server"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="jangteo-bench-"))
@@ -277,7 +282,7 @@ async def main() -> None:
         f"Live fan-out: {args.watchers} watchers of one tender, one cancellation "
         f"(channel layer: {layer}, database: {database}, {os.cpu_count()} cores)"
     )
-    platform = await bench_platform(args.watchers, env, args.timeout)
+    platform = await bench_platform(args.watchers, env, args.timeout, args.server)
     floor = await bench_floor(args.watchers, args.timeout)
     show(platform)
     show(floor)
