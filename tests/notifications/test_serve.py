@@ -87,10 +87,11 @@ def test_uvicorn_serves_the_live_tender_and_its_clock(uvicorn_server, opening_so
         hello = json.loads(socket.recv(timeout=10))
         assert hello["type"] == "hello"
         assert hello["topic"].endswith(str(tender.pk))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        deadline, pushed = time.monotonic() + 20, None
+        while pushed is None and time.monotonic() < deadline:
             message = json.loads(socket.recv(timeout=deadline - time.monotonic()))
             if message["type"] == "event" and message["seq"] > hello["seq"]:
-                break
+                pushed = message
+    assert pushed is not None, "no live event reached the socket"
     tender.refresh_from_db()
     assert tender.status == "bidding"
