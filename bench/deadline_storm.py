@@ -43,123 +43,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from http_load import outcomes, post_all  # noqa: E402 - bench/, this script's folder
+from people import django_ready, published_tender, registered_bidder  # noqa: E402
 from scratch import free_port, scratch_database  # noqa: E402
 
 TARGET = 300  # accepted bids/s: the year-end 10:00 rush of the national system
+EDGE_SUBMISSIONS = 4_000  # at most, around the deadline (two seconds either side)
 
 
 def prepare(env: dict, suppliers: int, submissions: int):
     """Everything before the storm: people, certificates, the tender, the envelopes."""
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.serialization import pkcs7
-    from cryptography.x509.oid import NameOID
-    from django.utils import timezone
-
-    from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+    django_ready(env)
     from accounts.tokens import api_token_create
     from bidding import envelope
-    from bidding.models import TenderRegistration
-    from bidding.services import receiving_key_register
-    from core import clock
-    from esign.authority import pki_initialise
-    from esign.services import certificate_issue
-    from procurement import services
-    from procurement.management.commands.seed_demo import demo_procedure
-    from suppliers.models import Supplier
+    from jangteo_client.common import detached_signature
 
-    pki_initialise(now=clock.now())
-    agency = Organisation.objects.create(kind=OrganisationKind.AGENCY, name="Bench", code="B1")
-    officer = User.objects.create_user(username="officer", password="bench-password-1")
-    Membership.objects.create(user=officer, organisation=agency, role=Role.PROCUREMENT_OFFICER)
-    opener = User.objects.create_user(username="opener", password="bench-password-1")
-    Membership.objects.create(user=opener, organisation=agency, role=Role.OPENING_OFFICER)
-    receiving_key_register(
-        actor=opener, public_key=X25519PrivateKey.generate().public_key().public_bytes_raw()
-    )
-    now = timezone.now()
-    tender = services.tender_create(
-        actor=officer,
-        buyer=agency,
-        procedure_type=demo_procedure("lowest-price"),
-        title="Deadline storm",
-        opening_officers=[opener],
-        questions_close_at=now + timedelta(hours=1),
-        registration_close_at=now + timedelta(hours=1),
-        bid_open_at=now - timedelta(minutes=1),
-        bid_close_at=now + timedelta(hours=2),
-        opening_at=now + timedelta(hours=2),
-    )
-    lot = services.lot_add(tender=tender, actor=officer, title="Lot", base_amount=1_000_000_000)
-    services.item_add(
-        lot=lot, actor=officer, description="Item", classification_scheme="CPV",
-        classification_code="30190000", quantity=1, unit="EA",
-    )  # fmt: skip
-    tender = services.tender_publish(tender=tender, actor=officer)
-    public_key = X25519PublicKey.from_public_bytes(bytes.fromhex(tender.opening_public_key))
-
-    def sign(key, certificate, content):
-        return (
-            pkcs7.PKCS7SignatureBuilder()
-            .set_data(content)
-            .add_signer(certificate, key, hashes.SHA256())
-            .sign(
-                serialization.Encoding.DER,
-                [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
-            )
-        )
-
+    bench = published_tender(title="Deadline storm")
+    tender = bench.tender
     print(f"  preparing {suppliers} suppliers with certificates and registrations ...", flush=True)
     people = []
     for n in range(suppliers):
-        brn = f"{n + 1:03d}" + "8" + f"{n:05d}"  # not checked here: bench-only organisations
-        company = Organisation.objects.create(
-            kind=OrganisationKind.COMPANY, name=f"Company {n}", code=brn[:9] + "0"
-        )
-        supplier = Supplier.objects.create(
-            organisation=company, status="verified", registered_at=now, representative="-"
-        )
-        user = User.objects.create_user(username=f"bidder{n}", password="bench-password-1")
-        Membership.objects.create(user=user, organisation=company, role=Role.BIDDER)
-        key = ec.generate_private_key(ec.SECP256R1())
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")]))
-            .sign(key, hashes.SHA256())
-        )
-        record = certificate_issue(
-            holder=user,
-            organisation=company,
-            csr_data=csr.public_bytes(serialization.Encoding.PEM),
-            actor=user,
-        )
-        TenderRegistration.objects.create(
-            tender=tender, supplier=supplier, registered_by=user, registered_at=now
-        )
-        token = api_token_create(user=user, name="bench")[1]
-        people.append(
-            (company.code, key, x509.load_pem_x509_certificate(record.pem.encode()), token)
-        )
+        bidder = registered_bidder(n, tender)
+        people.append((bidder, api_token_create(user=bidder.user, name="bench")[1]))
     print(f"  sealing and signing {submissions} envelopes ...", flush=True)
     bodies = []
     for n in range(submissions):
-        brn, key, certificate, token = people[n % suppliers]
-        bid = envelope.bid_json(tender=tender.ocid, lot=1, supplier=brn, amount=900_000_000 + n)
-        contents = envelope.contents_pack(bid, sign(key, certificate, bid))
+        bidder, token = people[n % suppliers]
+        code, key, certificate = bidder.code, bidder.key, bidder.certificate
+        bid = envelope.bid_json(tender=tender.ocid, lot=1, supplier=code, amount=900_000_000 + n)
+        contents = envelope.contents_pack(bid, detached_signature(key, certificate, bid))
         sealed = envelope.seal(
-            contents, public_key, envelope.seal_info(tender=tender.ocid, lot=1, supplier=brn)
+            contents, bench.public_key, envelope.seal_info(tender=tender.ocid, lot=1, supplier=code)
         )
         body = json.dumps(
             {
                 "envelope": base64.b64encode(sealed).decode(),
-                "signature": base64.b64encode(sign(key, certificate, sealed)).decode(),
+                "signature": base64.b64encode(
+                    detached_signature(key, certificate, sealed)
+                ).decode(),
             }
         ).encode()
         bodies.append((token, body))
@@ -318,7 +238,10 @@ def main() -> None:
         if wait < 0:
             print("  (the storm ran into the deadline: raise --window)")
         time.sleep(max(wait, 0))
-        edge = post_all(ports, path, bodies * 2, args.concurrency, until=deadline_mono + 2)
+        # More submissions than the platform can answer in those 4 s, whatever -n is: the
+        # clients must still be sending when the deadline passes.
+        edge_items = bodies * max(2, -(-EDGE_SUBMISSIONS // len(bodies)))
+        edge = post_all(ports, path, edge_items, args.concurrency, until=deadline_mono + 2)
         reference = (reference_before + reference_work()) / 2
         storm, edge = outcomes(storm), outcomes(edge)  # the clock has stopped: parse now
         report(storm, edge, deadline, deadline_mono, floor_rate, args, tender, cpu, reference)

@@ -29,7 +29,6 @@ which the runner makes once per certificate and the floor leaves out.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,126 +37,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scratch import scratch_database  # noqa: E402 - bench/, this script's folder
+from people import django_ready, published_tender, registered_bidder  # noqa: E402 - bench/
+from scratch import scratch_database  # noqa: E402
 
 
 def prepare(env: dict, count: int):
     """Everything before the opening: people, certificates, the tender, N submitted bids,
     the deadline passed and the shares entered. Returns the opening key's id and, for the
     floor, each envelope with its info."""
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.serialization import pkcs7
-    from cryptography.x509.oid import NameOID
-    from django.utils import timezone
-
-    from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+    django_ready(env)
     from bidding import envelope
-    from bidding.models import OpeningKey, OpeningShare, TenderRegistration
+    from bidding.models import OpeningKey, OpeningShare
     from bidding.opening import opening_share_enter
     from bidding.opening_key import share_unseal
-    from bidding.services import receiving_key_register
     from bidding.submission import bid_submit
     from core import clock
-    from esign.authority import pki_initialise
-    from esign.services import certificate_issue
-    from procurement import services
-    from procurement.management.commands.seed_demo import demo_procedure
+    from jangteo_client.common import detached_signature
     from procurement.models import Tender
-    from suppliers.models import Supplier
 
-    pki_initialise(now=clock.now())
-    agency = Organisation.objects.create(kind=OrganisationKind.AGENCY, name="Bench", code="B1")
-    officer = User.objects.create_user(username="officer", password="bench-password-1")
-    Membership.objects.create(user=officer, organisation=agency, role=Role.PROCUREMENT_OFFICER)
-    openers = []
-    for n in (1, 2):
-        opener = User.objects.create_user(username=f"opener{n}", password="bench-password-1")
-        Membership.objects.create(user=opener, organisation=agency, role=Role.OPENING_OFFICER)
-        receiving = X25519PrivateKey.generate()
-        receiving_key_register(actor=opener, public_key=receiving.public_key().public_bytes_raw())
-        openers.append((opener, receiving))
-    now = timezone.now()
-    tender = services.tender_create(
-        actor=officer,
-        buyer=agency,
-        procedure_type=demo_procedure("lowest-price"),
-        title="Opening bench",
-        opening_officers=[opener for opener, _ in openers],
-        opening_threshold=2,
-        questions_close_at=now + timedelta(hours=1),
-        registration_close_at=now + timedelta(hours=1),
-        bid_open_at=now - timedelta(minutes=1),
-        bid_close_at=now + timedelta(hours=2),
-        opening_at=now + timedelta(hours=2),
-    )
-    lot = services.lot_add(tender=tender, actor=officer, title="Lot", base_amount=1_000_000_000)
-    services.item_add(
-        lot=lot, actor=officer, description="Item", classification_scheme="CPV",
-        classification_code="30190000", quantity=1, unit="EA",
-    )  # fmt: skip
-    tender = services.tender_publish(tender=tender, actor=officer)
-    public_key = X25519PublicKey.from_public_bytes(bytes.fromhex(tender.opening_public_key))
-
-    def sign(key, certificate, content):
-        return (
-            pkcs7.PKCS7SignatureBuilder()
-            .set_data(content)
-            .add_signer(certificate, key, hashes.SHA256())
-            .sign(
-                serialization.Encoding.DER,
-                [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
-            )
-        )
-
+    bench = published_tender(title="Opening bench", openers=2, threshold=2)
+    tender = bench.tender
     print(f"  preparing {count} suppliers, certificates and submitted bids ...", flush=True)
     envelopes = []
     for n in range(count):
-        # ten digits like a registration number, not checked here: bench-only companies
-        company = Organisation.objects.create(
-            kind=OrganisationKind.COMPANY, name=f"Company {n}", code=f"8{n:08d}0"
-        )
-        supplier = Supplier.objects.create(
-            organisation=company, status="verified", registered_at=now, representative="-"
-        )
-        # no password: hashing one costs more than everything else a bidder needs here
-        user = User.objects.create_user(username=f"bidder{n}")
-        Membership.objects.create(user=user, organisation=company, role=Role.BIDDER)
-        key = ec.generate_private_key(ec.SECP256R1())
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")]))
-            .sign(key, hashes.SHA256())
-        )
-        record = certificate_issue(
-            holder=user,
-            organisation=company,
-            csr_data=csr.public_bytes(serialization.Encoding.PEM),
-            actor=user,
-        )
-        certificate = x509.load_pem_x509_certificate(record.pem.encode())
-        TenderRegistration.objects.create(
-            tender=tender, supplier=supplier, registered_by=user, registered_at=now
-        )
-        bid = envelope.bid_json(
-            tender=tender.ocid, lot=1, supplier=company.code, amount=900_000_000 + n
-        )
-        info = envelope.seal_info(tender=tender.ocid, lot=1, supplier=company.code)
-        contents = envelope.contents_pack(bid, sign(key, certificate, bid))
-        sealed = envelope.seal(contents, public_key, info)
+        bidder = registered_bidder(n, tender)
+        code, key, certificate = bidder.code, bidder.key, bidder.certificate
+        bid = envelope.bid_json(tender=tender.ocid, lot=1, supplier=code, amount=900_000_000 + n)
+        info = envelope.seal_info(tender=tender.ocid, lot=1, supplier=code)
+        contents = envelope.contents_pack(bid, detached_signature(key, certificate, bid))
+        sealed = envelope.seal(contents, bench.public_key, info)
         bid_submit(
             tender_id=tender.pk,
             lot_number=1,
             sealed=sealed,
-            signature=sign(key, certificate, sealed),
-            actor=user,
+            signature=detached_signature(key, certificate, sealed),
+            actor=bidder.user,
         )
         envelopes.append((sealed, info, certificate))
     # The deadline passes; the officers enter their shares and the key is rebuilt.
@@ -166,7 +80,7 @@ def prepare(env: dict, count: int):
     )
     tender.refresh_from_db()
     opening_key = OpeningKey.objects.get(tender=tender)
-    for opener, receiving in openers:
+    for opener, receiving in bench.openers:
         sealed_share = OpeningShare.objects.get(opening_key=opening_key, officer=opener)
         share = share_unseal(
             bytes(sealed_share.sealed_share), receiving, tender=tender.ocid, officer=opener.pk

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from bidding import envelope
 from bidding.envelope import EnvelopeError
 
-from .common import Api, ClientError, _detached, _identity
+from .common import Api, ClientError, _identity, detached_signature
 
 RECEIPTS = "receipts"
 
@@ -51,7 +51,9 @@ def bid(args) -> int:
         )
     except EnvelopeError as error:
         raise ClientError(f"the bid is not valid: {error}") from None
-    contents = envelope.contents_pack(bid_json, _detached(key, certificate, bid_json), documents)
+    contents = envelope.contents_pack(
+        bid_json, detached_signature(key, certificate, bid_json), documents
+    )
     public_key = X25519PublicKey.from_public_bytes(
         bytes.fromhex(tender["sealing"]["opening_public_key"])
     )
@@ -65,7 +67,7 @@ def bid(args) -> int:
     answer = api.call(
         "POST",
         f"/api/v1/tenders/{args.tender}/lots/{args.lot}/bids",
-        {"envelope": _b64(sealed), "signature": _b64(_detached(key, certificate, sealed))},
+        {"envelope": _b64(sealed), "signature": _b64(detached_signature(key, certificate, sealed))},
         headers={"Idempotency-Key": idempotency_key},
     )
     receipt = next(r for r in answer["receipts"] if r["kind"] == "bid")
@@ -104,7 +106,10 @@ def withdraw(args) -> int:
     receipt = api.call(
         "POST",
         f"/api/v1/bids/{args.bid}/withdrawal/",
-        {"statement": _b64(statement), "signature": _b64(_detached(key, certificate, statement))},
+        {
+            "statement": _b64(statement),
+            "signature": _b64(detached_signature(key, certificate, statement)),
+        },
     )
     path = _receipt_keep(args, receipt)
     print(f"bid {args.bid} withdrawn; receipt {receipt['number']} (kept in {path})")

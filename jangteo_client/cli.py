@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from . import bidding, officer, verify
-from .common import IDENTITY, Api, ClientError, _detached, _identity, _passphrase
+from .common import IDENTITY, Api, ClientError, _identity, _passphrase, detached_signature
 
 PENDING_KEY = "pending-key.pem"
 REQUEST = "request.csr"
@@ -98,7 +98,7 @@ def import_p12(args) -> int:
     challenge = api.call(
         "POST", "/api/v1/certificates/challenge/", {"organisation": args.organisation}
     )["challenge"]
-    signature = _detached(key, certificate, challenge.encode())
+    signature = detached_signature(key, certificate, challenge.encode())
     registered = api.call(
         "POST",
         "/api/v1/certificates/external/",
@@ -133,7 +133,7 @@ def _store_identity(home: Path, key, issued: dict, passphrase: bytes) -> None:
 def sign(args) -> int:
     """A detached CMS signature (DER, SHA-256, certificate embedded) of a file."""
     key, certificate, _chain = _identity(args)
-    signature = _detached(key, certificate, Path(args.file).read_bytes())
+    signature = detached_signature(key, certificate, Path(args.file).read_bytes())
     out = Path(args.out or f"{args.file}.p7s")
     out.write_bytes(signature)
     print(f"signature written to {out}")

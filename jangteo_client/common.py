@@ -80,7 +80,7 @@ def _passphrase(args, confirm: bool = False) -> bytes:
     return first.encode()
 
 
-def _detached(key, certificate, content: bytes) -> bytes:
+def detached_signature(key, certificate, content: bytes) -> bytes:
     """Detached CMS SignedData, DER, SHA-256, the signer's certificate embedded."""
     return (
         pkcs7.PKCS7SignatureBuilder()
