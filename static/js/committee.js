@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var config, root, statusLine;
+  // Scores typed but not yet signed, by seat, bid and criterion: a seat's step re-renders
+  // every seat, and an evaluator sitting on several committees must not lose the others'.
+  var typed = {};
 
   function say(text, isError) { statusLine.textContent = text; statusLine.className = isError ? "error" : ""; }
   function csrf() { return root.querySelector("[name=csrfmiddlewaretoken]").value; }
@@ -77,6 +80,9 @@
         input.setAttribute("data-criterion", c.code);
         input.setAttribute("aria-label", bid.name + " · " + (c.name || c.code));
         input.required = true;
+        var place = seat.id + "|" + bid.bid + "|" + c.code;
+        input.value = typed[place] || "";
+        input.addEventListener("input", function () { typed[place] = input.value; });
         cell.appendChild(input);
         row.appendChild(cell);
       });
@@ -94,6 +100,9 @@
         var statement = await api("committee/" + seat.id + "/scoresheet/", { scores: scores });
         await api("committee/" + seat.id + "/scoresheet/",
                   { scores: scores, signature: await sign(unb64(statement.statement), seat.buyer) });
+        Object.keys(typed).forEach(function (place) {
+          if (place.indexOf(seat.id + "|") === 0) { delete typed[place]; }
+        });
         await load();
       } catch (error) { say(error.message, true); }
     });

@@ -19,9 +19,10 @@ from tests.conftest import _person
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def best_value_lot(server, make_draft, officer, openers, pki, agency, bidder_a, supplier_a,
-                   bidder_b, supplier_b, best_value):  # fmt: skip
+def _opened_best_value(*, lots, make_draft, officer, openers, agency, bidder_a, supplier_a,
+                       bidder_b, supplier_b, best_value):  # fmt: skip
+    """A best-value tender of `lots` lots, without minimum periods, with three evaluators in
+    the agency, bid on by A (92 million) and B (90 million) for every lot and opened."""
     from accounts.models import Role
 
     values = {f.name: getattr(best_value, f.name) for f in ProcedureType._meta.concrete_fields
@@ -31,9 +32,42 @@ def best_value_lot(server, make_draft, officer, openers, pki, agency, bidder_a, 
     )
     for n in (1, 2, 3):
         _person(f"evaluator{n}", agency, Role.EVALUATOR)
-    tender = tender_closing_in(12, make_draft=make_draft, officer=officer, procedure=quick)
+    tender = tender_closing_in(
+        12, make_draft=make_draft, officer=officer, procedure=quick, lots=lots
+    )
     a, b = bidder_make(bidder_a, supplier_a), bidder_make(bidder_b, supplier_b)
-    return opened_for_real(tender, openers, [(a, 92_000_000, []), (b, 90_000_000, [])])
+    return opened_for_real(
+        tender, openers, [(a, 92_000_000, []), (b, 90_000_000, [])], lots=range(1, lots + 1)
+    )
+
+
+@pytest.fixture
+def best_value_lot(server, make_draft, officer, openers, pki, agency, bidder_a, supplier_a,
+                   bidder_b, supplier_b, best_value):  # fmt: skip
+    return _opened_best_value(
+        lots=1, make_draft=make_draft, officer=officer, openers=openers, agency=agency,
+        bidder_a=bidder_a, supplier_a=supplier_a, bidder_b=bidder_b, supplier_b=supplier_b,
+        best_value=best_value,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def best_value_lots(server, make_draft, officer, openers, pki, agency, bidder_a, supplier_a,
+                    bidder_b, supplier_b, best_value):  # fmt: skip
+    """Two lots, each with the same three evaluators appointed to its committee."""
+    from accounts.models import User
+    from evaluation.committee import committee_appoint
+    from evaluation.models import Evaluation
+
+    tender = _opened_best_value(
+        lots=2, make_draft=make_draft, officer=officer, openers=openers, agency=agency,
+        bidder_a=bidder_a, supplier_a=supplier_a, bidder_b=bidder_b, supplier_b=supplier_b,
+        best_value=best_value,
+    )  # fmt: skip
+    members = list(User.objects.filter(username__startswith="evaluator"))
+    for evaluation in Evaluation.objects.filter(lot__tender=tender):
+        committee_appoint(evaluation=evaluation, actor=officer, members=members)
+    return tender
 
 
 def test_a_committee_declares_and_scores_in_the_browser_and_the_first_is_proposed(
@@ -85,3 +119,36 @@ def test_a_committee_declares_and_scores_in_the_browser_and_the_first_is_propose
     assert CommitteeMember.objects.filter(submitted_at__isnull=False).count() == 3
     expect(citizen.locator("table.member-scores")).to_have_count(0)  # before the award: none
     assert citizen.evaluate("window.__notReloaded") is True
+
+
+def test_scores_typed_on_one_committee_survive_a_step_taken_on_another(
+    best_value_lots, server, new_page
+):
+    page = new_page()
+    sign_in(page, server, "evaluator1")
+    page.goto(f"{server}/certificates/")
+    page.click("#browser-enroll button[type=submit]")
+    expect(page.locator("html")).to_have_attribute("data-enrolled", re.compile("."), timeout=15_000)
+    page.goto(f"{server}/evaluation/committee/")
+    expect(page.locator("section.seat")).to_have_count(2)
+    first, second = page.locator("section.seat").all()
+    first_seat, second_seat = first.get_attribute("data-seat"), second.get_attribute("data-seat")
+
+    def seat(number):
+        return page.locator(f'section.seat[data-seat="{number}"]')
+
+    seat(second_seat).locator(".declare-form button").click()
+    expect(seat(second_seat).locator(".scoresheet-form")).to_be_visible()
+    boxes = seat(second_seat).locator("tbody input")
+    typed = [f"{n + 1}.5" for n in range(boxes.count())]
+    for box, value in zip(boxes.all(), typed, strict=True):
+        box.fill(value)
+
+    # declaring on the other committee renders every seat again
+    seat(first_seat).locator(".declare-form button").click()
+    expect(seat(first_seat).locator(".scoresheet-form")).to_be_visible()
+    kept = [box.input_value() for box in seat(second_seat).locator("tbody input").all()]
+    assert kept == typed
+    assert [box.input_value() for box in seat(first_seat).locator("tbody input").all()] == [
+        ""
+    ] * len(typed)

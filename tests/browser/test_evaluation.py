@@ -30,17 +30,18 @@ def wait_for(condition, seconds=30):
     pytest.fail("timed out")
 
 
-def opened_for_real(tender, openers, bids) -> Tender:
+def opened_for_real(tender, openers, bids, *, lots=(1,)) -> Tender:
     """Bid on `tender` (procedure without minimum periods) as its window opens on the running
     server's clock, and open it with two officers; returns it under evaluation.
-    `bids`: [(bidder, amount, picks)]."""
+    `bids`: [(bidder, amount, picks)], each made for every lot of `lots`."""
     for bidder, _amount, _picks in bids:
         tender_register(tender=tender, supplier=bidder.supplier, actor=bidder.user)
     wait_for(lambda: Tender.objects.get(pk=tender.pk).status == TenderStatus.BIDDING)
-    for bidder, amount, picks in bids:
-        sealed, signature = bidder.envelope(tender, amount=amount, picks=picks)
-        bid_submit(tender_id=tender.pk, lot_number=1, sealed=sealed, signature=signature,
-                   actor=bidder.user)  # fmt: skip
+    for lot in lots:
+        for bidder, amount, picks in bids:
+            sealed, signature = bidder.envelope(tender, lot=lot, amount=amount, picks=picks)
+            bid_submit(tender_id=tender.pk, lot_number=lot, sealed=sealed, signature=signature,
+                       actor=bidder.user)  # fmt: skip
     shares = [opener.shares()[tender.ocid] for opener in openers[:2]]
     wait_for(lambda: timezone.now() > tender.bid_close_at)
     for opener, words in zip(openers[:2], shares, strict=True):
