@@ -116,6 +116,8 @@ SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
   s.id, s.status, s.suspended_until, s.suspension_reason, l.id, l.status,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
           AND b.idempotency_key = %s AND b.idempotency_key <> ''),
+  EXISTS (SELECT 1 FROM accounts_membership m WHERE m.user_id = %s
+          AND m.organisation_id = c.organisation_id AND m.role IN ({roles})),
   EXISTS (SELECT 1 FROM bidding_tenderregistration r
           WHERE r.tender_id = t.id AND r.supplier_id = s.id),
   EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s || t.ocid),
@@ -125,15 +127,16 @@ LEFT JOIN procurement_tender t ON t.id = %s AND t.published_at IS NOT NULL
 LEFT JOIN procurement_lot l ON l.tender_id = t.id AND l.number = %s
 LEFT JOIN esign_certificate c ON c.fingerprint = %s
 LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
-LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id AND EXISTS (
-  SELECT 1 FROM accounts_membership m WHERE m.user_id = %s
-  AND m.organisation_id = c.organisation_id AND m.role IN ({roles}))
+LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id
 LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status = {sealed}
 LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = {bid_receipt}
 """
 # The constants are in the statement's text, not parameters: its plan, made once for all
 # submissions, then finds the sealed bid by the partial index one_sealed_bid_per_lot
 # instead of reading every bid the supplier ever made and keeping the sealed one.
+# Whether the actor bids for the certificate's company is a column, not a condition of the
+# supplier's join: as a condition, the plan read every supplier of the platform on each
+# submission (a hash join) instead of the one by its organisation.
 # The new bid's id is drawn with the read so that the audit event, whose hash covers it,
 # can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
@@ -170,20 +173,20 @@ def submission_read(
     params = [
         actor_id,
         idempotency_key,
+        actor_id,
         head_name(sealed_stream("")),
         *keys_params,
         tender_id,
         lot_number,
         fingerprint,
-        actor_id,
     ]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     (now, t_id, ocid, t_status, bid_open_at, bid_close_at, has_categories, c_id, holder_id,
      c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status, suspended_until,
-     suspension_reason, lot_id, lot_status, key_used, registered, chained, previous_id,
-     previous_receipt, bid_id) = row[:26]  # fmt: skip
+     suspension_reason, lot_id, lot_status, key_used, bids_for, registered, chained,
+     previous_id, previous_receipt, bid_id) = row[:27]  # fmt: skip
     tender = certificate = supplier = lot = previous = None
     if t_id is not None:
         tender = _partial(
@@ -205,7 +208,7 @@ def submission_read(
             fingerprint=c_fingerprint,
         )
         certificate.organisation = organisation
-        if s_id is not None:
+        if s_id is not None and bids_for:
             supplier = _partial(
                 Supplier,
                 id=s_id,
@@ -230,7 +233,7 @@ def submission_read(
         registered=bool(registered),
         previous=previous,
         previous_receipt=previous_receipt,
-        receipt_keys=service_keys_of(roles, row[26:]),
+        receipt_keys=service_keys_of(roles, row[27:]),
         bid_id=bid_id,
         chained=bool(chained),
     )
