@@ -121,7 +121,9 @@ SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
   EXISTS (SELECT 1 FROM bidding_tenderregistration r
           WHERE r.tender_id = t.id AND r.supplier_id = s.id),
   EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s || t.ocid),
-  p.id, pr.number, {bid_id}, {keys}
+  p.id, (SELECT pr.number FROM bidding_receipt pr
+         WHERE pr.bid_id = p.id AND pr.kind = {bid_receipt}),
+  {bid_id}, {keys}
 FROM (SELECT 1 AS one) AS one
 LEFT JOIN procurement_tender t ON t.id = %s AND t.published_at IS NOT NULL
 LEFT JOIN procurement_lot l ON l.tender_id = t.id AND l.number = %s
@@ -129,14 +131,15 @@ LEFT JOIN esign_certificate c ON c.fingerprint = %s
 LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
 LEFT JOIN suppliers_supplier s ON s.organisation_id = c.organisation_id
 LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status = {sealed}
-LEFT JOIN bidding_receipt pr ON pr.bid_id = p.id AND pr.kind = {bid_receipt}
 """
 # The constants are in the statement's text, not parameters: its plan, made once for all
 # submissions, then finds the sealed bid by the partial index one_sealed_bid_per_lot
 # instead of reading every bid the supplier ever made and keeping the sealed one.
 # Whether the actor bids for the certificate's company is a column, not a condition of the
 # supplier's join: as a condition, the plan read every supplier of the platform on each
-# submission (a hash join) instead of the one by its organisation.
+# submission (a hash join) instead of the one by its organisation. The replaced bid's
+# receipt is a subquery on the bid's id, not a join: joined, a plan made while receipts
+# were few read all of them on every submission, and a connection keeps its plan.
 # The new bid's id is drawn with the read so that the audit event, whose hash covers it,
 # can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"

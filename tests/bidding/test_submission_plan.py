@@ -76,3 +76,15 @@ def test_the_one_plan_of_the_read_finds_the_supplier_by_its_organisation(in_bidd
     )
     assert scan is not None, plan
     assert scan.group(1) == "organisation_id = c.organisation_id", plan
+
+
+def test_the_one_plan_of_the_read_finds_the_replaced_bids_receipt_by_the_bid(in_bidding, bidders):
+    """Not by reading every bid receipt of the platform: a plan made while the table was
+    small (a new connection on a young platform) would keep doing so as it grows."""
+    bidder = bidders[0]
+    for amount in range(2):  # one replaced bid and the sealed one
+        bidder.submit(in_bidding, amount=90_000_000 + amount)
+    plan = _generic_plan(*_read_statement(in_bidding, bidder), scans_allowed=True)
+    scan = re.search(r"Scan using \S+ on bidding_receipt pr .*\n\s+Index Cond: \((.*)\)", plan)
+    assert scan is not None, plan
+    assert "bid_id = p.id" in scan.group(1), plan
