@@ -7,9 +7,10 @@ so the rules on the models (`supersede`, `is_debarred`, the status displays) are
 that decide.
 
     submission_read  the clock; the tender if published; the certificate; the bidder's
-                     supplier and whether it is registered; the lot; an earlier use of the
-                     Idempotency-Key; the sealed bid to replace; the keys the receipt is
-                     signed with; on PostgreSQL the new bid's id
+                     supplier, whether it is registered and its licences in the tender's
+                     categories; the lot; an earlier use of the Idempotency-Key; the
+                     sealed bid to replace; the keys the receipt is signed with; on
+                     PostgreSQL the new bid's id
     bid_store        PostgreSQL: one statement that checks what the read found still holds
                      (GUARD_SQL), supersedes the bid replaced, inserts the bid and its
                      receipt and appends the audit event, committing on its own; SQLite:
@@ -39,7 +40,7 @@ from core.audit import (
 from esign.models import Certificate
 from esign.service_keys import service_key_columns, service_keys_of
 from procurement.models import Lot, Tender, TenderStatus
-from suppliers.models import Supplier
+from suppliers.models import Supplier, licence_valid_on
 
 from .models import Bid, BidStatus, Receipt, ReceiptKind
 from .receipts import receipt_key_roles
@@ -96,7 +97,8 @@ class Found:
 
     now: datetime
     tender: Tender | None  # None: no such tender published (a draft is not found either)
-    has_categories: bool
+    has_categories: bool  # the tender names categories: a licence in one is required
+    licence_until: date | None  # the latest end of the supplier's licences in them (below)
     certificate: Certificate | None  # the platform's record of the signing certificate
     supplier: Supplier | None  # the certificate's company, if the actor bids for it
     lot: Lot | None
@@ -108,10 +110,19 @@ class Found:
     bid_id: int | None  # PostgreSQL: the new bid's id, drawn from its sequence
     chained: bool  # the tender's sealed audit stream has its head
 
+    def licensed_on(self, today: date) -> bool:
+        """Whether the supplier holds a licence valid on `today` in one of the tender's
+        categories (by the licences' one rule)."""
+        return self.licence_until is not None and licence_valid_on(self.licence_until, today)
+
 
 SUBMISSION_SQL = """
 SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
-  EXISTS (SELECT 1 FROM procurement_tender_categories tc WHERE tc.tender_id = t.id),
+  (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE COALESCE(max(
+     CASE WHEN li.id IS NOT NULL THEN COALESCE(li.valid_until, {open_ended}) END), {none_held})
+   END
+   FROM procurement_tender_categories tc LEFT JOIN suppliers_licence li
+   ON li.category_id = tc.category_id AND li.supplier_id = s.id WHERE tc.tender_id = t.id),
   c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code,
   s.id, s.status, s.suspended_until, s.suspension_reason, l.id, l.status,
   EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
@@ -140,9 +151,19 @@ LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status
 # submission (a hash join) instead of the one by its organisation. The replaced bid's
 # receipt is a subquery on the bid's id, not a join: joined, a plan made while receipts
 # were few read all of them on every submission, and a connection keeps its plan.
+
+# The tender's categories and the supplier's licences in them, as one date: NULL when the
+# tender names no category (none is required); otherwise the latest end of those licences,
+# for whether one is valid on the day of the authoritative clock's time, a licence without
+# an end counting as ending on the last day there is, and none held as the first day.
+OPEN_ENDED, NONE_HELD = date.max, date.min
 # The new bid's id is drawn with the read so that the audit event, whose hash covers it,
 # can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
+
+
+def _literal_date(day: date) -> str:
+    return f"'{day.isoformat()}'"  # a date's ISO form: digits and dashes only
 
 
 def _literal(constant: str) -> str:
@@ -164,6 +185,8 @@ def _submission_sql(clock_column: str, vendor: str, roles: tuple) -> tuple[str, 
         roles=", ".join(_literal(role) for role in BIDDER_ROLES),
         sealed=_literal(BidStatus.SEALED.value),
         bid_receipt=_literal(ReceiptKind.BID.value),
+        open_ended=_literal_date(OPEN_ENDED),
+        none_held=_literal_date(NONE_HELD),
     )
     return sql, tuple(keys_params)
 
@@ -186,7 +209,7 @@ def submission_read(
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    (now, t_id, ocid, t_status, bid_open_at, bid_close_at, has_categories, c_id, holder_id,
+    (now, t_id, ocid, t_status, bid_open_at, bid_close_at, licence_until, c_id, holder_id,
      c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status, suspended_until,
      suspension_reason, lot_id, lot_status, key_used, bids_for, registered, chained,
      previous_id, previous_receipt, bid_id) = row[:27]  # fmt: skip
@@ -228,7 +251,8 @@ def submission_read(
     return Found(
         now=_now(now),
         tender=tender,
-        has_categories=bool(has_categories),
+        has_categories=licence_until is not None,
+        licence_until=_date(licence_until),
         certificate=certificate,
         supplier=supplier,
         lot=lot,

@@ -147,6 +147,12 @@ class Supplier(ConcurrentTransitionMixin, models.Model):
         self.suspension_reason, self.suspended_until = "", None
 
 
+def licence_valid_on(valid_until, today) -> bool:
+    """A licence without an end date is valid every day; one with an end date up to and
+    including that day."""
+    return valid_until is None or valid_until >= today
+
+
 class Licence(models.Model):
     """A supplier's licence (or registration) to work in one category."""
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Supplier, SupplierStatus
+from .models import Supplier, SupplierStatus, licence_valid_on
 
 
 def supplier_refusals(supplier: Supplier | None, *, categories, now: datetime) -> list[str]:
@@ -33,7 +33,7 @@ def supplier_refusals(supplier: Supplier | None, *, categories, now: datetime) -
         held = {
             licence.category_id
             for licence in supplier.licences.all()
-            if licence.valid_until is None or licence.valid_until >= today
+            if licence_valid_on(licence.valid_until, today)
         }
         if not required & held:
             names = ", ".join(sorted(str(c) for c in categories))

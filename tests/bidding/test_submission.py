@@ -199,6 +199,60 @@ def test_a_suspended_supplier_cannot_bid(in_bidding, bidders):
     assert nothing_stored()
 
 
+@pytest.mark.parametrize(
+    ("ends", "accepted"),
+    [(None, True), (timedelta(0), True), (timedelta(days=-1), False), ("other", False)],
+    ids=["open-ended", "ending-today", "ended-yesterday", "only-another-category"],
+)
+def test_a_tender_naming_a_category_takes_bids_only_under_a_licence_valid_today(
+    in_bidding, bidders, ends, accepted
+):
+    from django.utils import timezone
+
+    from suppliers.models import Licence
+    from tests.conftest import standard_category
+
+    civil = standard_category("W-CIVIL")
+    in_bidding.categories.add(civil)
+    supplier = bidders[0].supplier  # holds an open-ended licence in furniture only
+    if ends != "other":
+        today = timezone.localdate(timezone.now())
+        Licence.objects.create(
+            supplier=supplier, category=civil, valid_until=None if ends is None else today + ends
+        )
+    if accepted:
+        assert submit(in_bidding, bidders[0]).bid.status == BidStatus.SEALED
+        return
+    with pytest.raises(BidForbidden) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "supplier"
+    assert civil.name in " ".join(refused.value.messages)
+    assert nothing_stored()
+
+
+def test_a_licence_in_one_of_the_tenders_categories_is_enough(in_bidding, bidders):
+    from tests.conftest import standard_category
+
+    in_bidding.categories.add(standard_category("W-CIVIL"), standard_category("G-FURN"))
+    assert submit(in_bidding, bidders[0]).bid.status == BidStatus.SEALED  # furniture only
+
+
+def test_a_licence_valid_today_costs_a_submission_no_statement_of_its_own(in_bidding, bidders):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import standard_category
+
+    for bidder in bidders:  # each certificate checked once; the replacements are compared
+        submit(in_bidding, bidder)
+    with CaptureQueriesContext(connection) as unrestricted:
+        submit(in_bidding, bidders[0])
+    in_bidding.categories.add(standard_category("G-FURN"))  # both hold a licence in it
+    with CaptureQueriesContext(connection) as restricted:
+        submit(in_bidding, bidders[1])
+    assert len(restricted) == len(unrestricted)
+
+
 def test_a_person_who_no_longer_bids_for_the_company_is_refused(in_bidding, bidders):
     from accounts.models import Membership
 
