@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -242,8 +241,7 @@ def _attempt(sent: Sent) -> Accepted | None:
     _window_check(tender, now)
     # The read found whether a licence in the tender's categories is valid today; only a
     # refusal needs the categories themselves (it names them, and makes the check again).
-    unlicensed = found.has_categories and not found.licensed_on(timezone.localdate(now))
-    categories = list(tender.categories.all()) if unlicensed else []
+    categories = list(tender.categories.all()) if found.licence_missing(now) else []
     refusals = supplier_refusals(supplier, categories=categories, now=now)
     if refusals:
         raise BidForbidden(" ".join(refusals), code="supplier")

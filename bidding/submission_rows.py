@@ -97,8 +97,9 @@ class Found:
 
     now: datetime
     tender: Tender | None  # None: no such tender published (a draft is not found either)
-    has_categories: bool  # the tender names categories: a licence in one is required
-    licence_until: date | None  # the latest end of the supplier's licences in them (below)
+    # None: the tender names no category; otherwise the latest end of the supplier's
+    # licences in its categories (see OPEN_ENDED below)
+    licence_until: date | None
     certificate: Certificate | None  # the platform's record of the signing certificate
     supplier: Supplier | None  # the certificate's company, if the actor bids for it
     lot: Lot | None
@@ -110,10 +111,12 @@ class Found:
     bid_id: int | None  # PostgreSQL: the new bid's id, drawn from its sequence
     chained: bool  # the tender's sealed audit stream has its head
 
-    def licensed_on(self, today: date) -> bool:
-        """Whether the supplier holds a licence valid on `today` in one of the tender's
-        categories (by the licences' one rule)."""
-        return self.licence_until is not None and licence_valid_on(self.licence_until, today)
+    def licence_missing(self, now: datetime) -> bool:
+        """Whether the tender names categories and the supplier holds no licence in one of
+        them valid on the day of `now` (by the licences' one rule)."""
+        if self.licence_until is None:
+            return False
+        return not licence_valid_on(self.licence_until, timezone.localdate(now))
 
 
 SUBMISSION_SQL = """
@@ -157,6 +160,7 @@ LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status
 # for whether one is valid on the day of the authoritative clock's time, a licence without
 # an end counting as ending on the last day there is, and none held as the first day.
 OPEN_ENDED, NONE_HELD = date.max, date.min
+
 # The new bid's id is drawn with the read so that the audit event, whose hash covers it,
 # can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
 NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
@@ -251,7 +255,6 @@ def submission_read(
     return Found(
         now=_now(now),
         tender=tender,
-        has_categories=licence_until is not None,
         licence_until=_date(licence_until),
         certificate=certificate,
         supplier=supplier,
