@@ -248,7 +248,6 @@ class Command(BaseCommand):
                 supplier_services.supplier_verify(supplier=supplier, actor=people["operator"])
 
     def seed_tenders(self, orgs, people):
-        now = clock.now().replace(second=0, microsecond=0)
         officer, pps = people["officer"], orgs["1230000"]
         qr, lowest, best = (
             demo_procedure(code) for code in ("qualification-review", "lowest-price", "best-value")
@@ -269,6 +268,10 @@ class Command(BaseCommand):
             threshold=2,
         ):
             q, reg, bid_open, bid_close, opening = minutes
+            # Each tender's times count from its own creation (seeding takes a while on a
+            # slow machine) and fall on whole minutes, so a window the demo itself acts in
+            # (a question, a registration, a bid) is at least its minutes less one long.
+            now = clock.now().replace(second=0, microsecond=0)
             t = services.tender_create(
                 actor=actor,
                 buyer=buyer,
@@ -334,7 +337,7 @@ class Command(BaseCommand):
                 )
             ],
             categories=["S-SW"],
-            minutes=(1, 1, 0, 3, 4),
+            minutes=(2, 2, 0, 3, 4),
             description="In bidding now, with saesol's sealed bid already in; the deadline is "
             "about three minutes away: open it, and let the committee (evaluator, evaluator2, "
             "evaluator3) score it.",
@@ -347,6 +350,7 @@ class Command(BaseCommand):
             text="기존 시스템의 소스코드는 제공됩니까? "
             "(Is the source code of the current system provided?)",
         )
+        self.seed_bids(people, [(soon, "saesol", "2148712348", 298_500_000, [])])
         long_running = tender(
             "국도 3호선 포장 보수공사",
             lowest,
@@ -383,8 +387,8 @@ class Command(BaseCommand):
             actor=officer,
             reason="Site visit added; bid deadline extended by two days.",
             changes={
-                "bid_close_at": now + timedelta(minutes=12 * day),
-                "opening_at": now + timedelta(minutes=12 * day + 60),
+                "bid_close_at": long_running.bid_close_at + timedelta(days=2),
+                "opening_at": long_running.opening_at + timedelta(days=2),
             },
         )
         tender(
@@ -410,16 +414,17 @@ class Command(BaseCommand):
             lowest,
             [("복사용지 외", 42_000_000, [("A4 복사용지", "UNSPSC", "14111507", "4000", "BOX")])],
             categories=["G-OFFICE"],
-            minutes=(1, 1, 0, 4, 5),
+            minutes=(2, 2, 0, 4, 5),
             description="In bidding now, with a sealed bid of nuri already in; the deadline is "
             "about four minutes away: open it, evaluate by lowest price and award.",
         )
+        self.seed_bids(people, [(supplies, "nuri", "1208112342", 39_870_000, [])])
         maintenance = tender(
             "청사 전산장비 유지보수",
             qr,
             [("유지보수", 100_000_000, [("전산장비 유지보수", "CPV", "50312000", "12", "month")])],
             categories=[],
-            minutes=(1, 2, 0, 5, 6),
+            minutes=(2, 2, 0, 5, 6),
             description="In bidding now, with sealed bids of hanbit and saesol already in; the "
             "deadline is about five minutes away: open it, review the bids from the lowest "
             "within the estimated price up, award, and let the losing bidder complain.",
@@ -429,8 +434,6 @@ class Command(BaseCommand):
             [
                 (maintenance, "hanbit", "1018163364", 91_300_000, [2, 9]),
                 (maintenance, "saesol", "2148712348", 90_200_000, [4, 9]),
-                (soon, "saesol", "2148712348", 298_500_000, []),
-                (supplies, "nuri", "1208112342", 39_870_000, []),
             ],
         )
         cancelled = tender(
