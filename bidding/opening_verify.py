@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from esign.authority import fingerprint
 from esign.detached import DetachedSignatureError, detached_signer
-from esign.models import Certificate
-from esign.validation import certificate_check
+from esign.models import Certificate, CertificateStatus
+from esign.validation import certificate_check_at
 
 from .envelope import EnvelopeError, bid_parse, contents_unpack, seal_info, unseal
 from .models import Bid
@@ -35,13 +35,25 @@ def _rejected(code: str, reason: str) -> Outcome:
 
 
 class CertificateChecks:
-    """Path validations for one opening. A certificate trusted at a moment was trusted at
-    every earlier moment of its validity (revocation only moves forward in time), so the
-    runner, which opens the newest envelopes first, validates each certificate about once."""
+    """The bidders' certificates for one opening: each one's record in the platform's
+    register is read once, and its validity at a moment decided once for the moments up to
+    it. A certificate trusted at a moment was trusted at every earlier moment of its
+    validity (revocation only moves forward in time), so the runner, which opens the newest
+    envelopes first, validates each certificate about once."""
 
     def __init__(self) -> None:
         self._trusted_until: dict[str, datetime] = {}
-        self._organisation: dict[str, int | None] = {}
+        self._records: dict[str, dict | None] = {}
+
+    def _record(self, certificate: x509.Certificate) -> dict | None:
+        key = fingerprint(certificate)
+        if key not in self._records:
+            self._records[key] = (
+                Certificate.objects.filter(fingerprint=key)
+                .values("organisation_id", "status", "revoked_at")
+                .first()
+            )
+        return self._records[key]
 
     def trusted(self, certificate: x509.Certificate, at: datetime) -> str:
         """Empty when trusted at `at`, else the reason."""
@@ -49,21 +61,22 @@ class CertificateChecks:
         until = self._trusted_until.get(key)
         if until is not None and certificate.not_valid_before_utc <= at <= until:
             return ""
-        check = certificate_check(certificate, at=at)
+        record = self._record(certificate)
+        revoked = (
+            record is not None
+            and record["status"] == CertificateStatus.REVOKED
+            and record["revoked_at"] is not None
+            and record["revoked_at"] <= at
+        )
+        check = certificate_check_at(certificate, at=at, revoked=revoked)
         if check.trusted:
             self._trusted_until[key] = max(until or at, at)
             return ""
         return check.reason
 
     def organisation_of(self, certificate: x509.Certificate) -> int | None:
-        key = fingerprint(certificate)
-        if key not in self._organisation:
-            self._organisation[key] = (
-                Certificate.objects.filter(fingerprint=key)
-                .values_list("organisation_id", flat=True)
-                .first()
-            )
-        return self._organisation[key]
+        record = self._record(certificate)
+        return record["organisation_id"] if record else None
 
 
 def envelope_verify(bid: Bid, private_key, *, tender, checks: CertificateChecks) -> Outcome:
