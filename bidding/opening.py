@@ -272,6 +272,13 @@ def _reserve_prices_reveal(tender: Tender, private_key) -> None:
             )
 
 
+# What opening or rejecting a bid changes (Bid.open, Bid.reject).
+OPENING_FIELDS = (
+    "status", "closed_at", "amount", "reserve_picks", "documents", "signer", "rejection_code",
+    "rejection_reason",
+)  # fmt: skip
+
+
 def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
     """Open up to BATCH sealed envelopes in one transaction; False when none was left."""
     with transaction.atomic():
@@ -297,7 +304,8 @@ def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
                 )
             else:
                 bid.reject(now=now, code=outcome.code, reason=outcome.reason)
-            bid.save()
+            # Not the envelope again: sent back, PostgreSQL would store its bytes anew.
+            bid.save(update_fields=OPENING_FIELDS)
             audit_record(
                 stream=tender_stream(tender.ocid),
                 kind="bid.opened" if outcome.opened else "bid.rejected",
