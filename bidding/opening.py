@@ -292,6 +292,7 @@ def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
         if not batch:
             return False
         now = clock.now()
+        checks.read_for({bid.supplier.organisation_id for bid in batch})
         for bid in batch:
             outcome = envelope_verify(bid, private_key, tender=tender, checks=checks)
             if outcome.opened:

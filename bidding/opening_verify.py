@@ -45,6 +45,16 @@ class CertificateChecks:
         self._trusted_until: dict[str, datetime] = {}
         self._records: dict[str, dict | None] = {}
 
+    def read_for(self, organisation_ids) -> None:
+        """Read the register's records of these companies' certificates in one query: a
+        batch's signers are almost always among them (a signer of another company is
+        rejected, and read on its own)."""
+        rows = Certificate.objects.filter(organisation_id__in=organisation_ids).values(
+            "fingerprint", "organisation_id", "status", "revoked_at"
+        )
+        for row in rows:
+            self._records.setdefault(row.pop("fingerprint"), row)
+
     def _record(self, certificate: x509.Certificate) -> dict | None:
         key = fingerprint(certificate)
         if key not in self._records:

@@ -132,3 +132,18 @@ def submit_signed_inside_by(tender, sender, inner_signer):
     from .test_verify_opening import submit_inner_signed_by
 
     return submit_inner_signed_by(tender, sender, inner_signer, lot=1)
+
+
+def test_a_batch_reads_its_companies_certificates_in_one_query(bidders, django_assert_num_queries):
+    from bidding.opening_verify import CertificateChecks
+    from esign.validation import validation_context
+
+    now = timezone.now()
+    validation_context(now)  # the trust material, read once for every check
+    checks = CertificateChecks()
+    with django_assert_num_queries(1):
+        checks.read_for({bidder.supplier.organisation_id for bidder in bidders})
+    with django_assert_num_queries(0):
+        for bidder in bidders:
+            assert checks.organisation_of(bidder.certificate) == bidder.supplier.organisation_id
+            assert checks.trusted(bidder.certificate, now) == ""
