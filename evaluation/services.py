@@ -79,11 +79,13 @@ def evaluation_start(*, lot: Lot) -> Evaluation:
         if evaluation.method == Method.BEST_VALUE
         else {bid.pk: rank for rank, bid in enumerate(in_range, start=1)}
     )
-    for bid in bids:
-        review = BidReview.objects.create(evaluation=evaluation, bid=bid, rank=ranked.get(bid.pk))
-        if bid.pk not in ranked and evaluation.method != Method.BEST_VALUE:
-            review.out_of_range(reason=_out_of_range_reason(bid.amount, evaluation.estimate))
-            review.save()
+    reviews = [BidReview(evaluation=evaluation, bid=bid, rank=ranked.get(bid.pk)) for bid in bids]
+    for review in reviews:
+        if review.rank is None and evaluation.method != Method.BEST_VALUE:
+            review.out_of_range(reason=_out_of_range_reason(review.bid.amount, evaluation.estimate))
+    # One statement for all of them, inside the opening's transaction: a tender's thousand
+    # bids were a thousand inserts (and more updates) before the opening could complete.
+    BidReview.objects.bulk_create(reviews)
     lot_audit(
         lot,
         "evaluation.started",
