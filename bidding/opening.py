@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.audit import audit_record, tender_stream
+from core.audit import Entry, audit_record, audit_record_many, tender_stream
 from core.live import live_publish, tender_topic
 from procurement import events as tender_events
 from procurement.lots import lots_evaluation_start
@@ -293,6 +293,7 @@ def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
             return False
         now = clock.now()
         checks.read_for({bid.supplier.organisation_id for bid in batch})
+        results = []
         for bid in batch:
             outcome = envelope_verify(bid, private_key, tender=tender, checks=checks)
             if outcome.opened:
@@ -307,12 +308,14 @@ def _batch_open(tender, opening_key, private_key, checks, total: int) -> bool:
                 bid.reject(now=now, code=outcome.code, reason=outcome.reason)
             # Not the envelope again: sent back, PostgreSQL would store its bytes anew.
             bid.save(update_fields=OPENING_FIELDS)
-            audit_record(
-                stream=tender_stream(tender.ocid),
-                kind="bid.opened" if outcome.opened else "bid.rejected",
-                obj=bid,
-                data=events.bid_result(bid),
+            results.append(
+                Entry(
+                    kind="bid.opened" if outcome.opened else "bid.rejected",
+                    obj=bid,
+                    data=events.bid_result(bid),
+                )
             )
+        audit_record_many(stream=tender_stream(tender.ocid), entries=results)
         done = Bid.objects.filter(
             tender=tender, status__in=[BidStatus.OPENED, BidStatus.REJECTED]
         ).count()

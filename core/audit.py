@@ -127,6 +127,48 @@ def audit_record(
     return event
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event for `audit_record_many`: what `audit_record` takes besides the stream."""
+
+    kind: str
+    actor: object = None
+    obj: object = None
+    data: dict | None = None
+    object_type: str = ""
+    object_id: str = ""
+
+
+def audit_record_many(*, stream: str, entries: list[Entry]) -> list[AuditEvent]:
+    """Append `entries` to `stream` in order, inside the caller's transaction: the events
+    `audit_record` would append one by one (their content, positions and chain hashes),
+    with the stream's head locked and moved once and the events inserted in one statement.
+    They share the one time read when the head was locked. An opening records a result for
+    every envelope, fifty in each of its transactions."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many() must run inside the transaction of its change")
+    if not entries:
+        return []
+    name = head_name(stream)
+    position, last_hash, occurred_at = _head_advance(name)
+    previous = last_hash or GENESIS_HASH
+    events = []
+    for offset, entry in enumerate(entries):
+        event = _event_new(
+            stream, entry.kind, entry.actor, entry.obj, entry.data, entry.object_type,
+            entry.object_id,
+        )  # fmt: skip
+        event.position, event.occurred_at = position + offset, occurred_at
+        event.prev_hash = previous
+        event.hash = previous = event_digest(event_content(event))
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    last = events[-1]
+    with prepared_cursor() as cursor:
+        cursor.execute(_HEAD_STORE, [last.position, last.hash, name])
+    return events
+
+
 def _event_new(stream, kind, actor, obj, data, object_type, object_id) -> AuditEvent:
     """An event with everything but its place in the chain (position, time, hashes)."""
     return AuditEvent(**_event_fields(stream, kind, actor, obj, data, object_type, object_id))

@@ -12,6 +12,7 @@ from bidding.exceptions import ShareRefused
 from bidding.models import Bid, BidStatus, OpeningKey, ReservePriceSet
 from bidding.opening import envelopes_open, opening_share_enter, openings_resume
 from bidding.submission import bid_submit
+from core.audit import tender_stream, verify_stream
 from core.models import AuditEvent, LiveEvent
 from procurement.models import TenderStatus
 
@@ -68,6 +69,9 @@ def test_two_officers_open_every_envelope_and_the_results_become_public(
     assert kinds.count("opening.share_entered") == 2
     assert kinds.count("bid.opened") == 3
     assert "opening.completed" in kinds
+    opened = AuditEvent.objects.filter(kind="bid.opened").order_by("position")
+    assert {e.object_id for e in opened} == {str(b.pk) for b in (bid_a, bid_b, bid_a2)}
+    assert verify_stream(tender_stream(in_bidding.ocid)) is None
     live = list(
         LiveEvent.objects.filter(topic=f"tender.{in_bidding.pk}").values_list("kind", flat=True)
     )

@@ -7,7 +7,10 @@ from django.db import connection, transaction
 
 from core.audit import (
     PLATFORM_STREAM,
+    Entry,
+    audit_head,
     audit_record,
+    audit_record_many,
     event_as_dict,
     tender_stream,
     verify_chain,
@@ -102,10 +105,54 @@ class TestChain:
         assert verify_chain("s", events) is not None
 
 
+@pytest.mark.django_db
+class TestManyAtOnce:
+    def test_they_are_the_events_recorded_one_by_one(self, settings):
+        import time_machine
+        from django.utils import timezone
+
+        settings.AUTHORITATIVE_CLOCK = "local"  # a clock the test can hold still
+        entries = [Entry(kind="test.event", data={"n": n}) for n in range(3)]
+        with time_machine.travel(timezone.now(), tick=False):
+            with transaction.atomic():
+                one_by_one = [
+                    event_as_dict(audit_record(stream="s", kind=entry.kind, data=entry.data))
+                    for entry in entries
+                ]
+                transaction.set_rollback(True)
+            with transaction.atomic():
+                at_once = [event_as_dict(e) for e in audit_record_many(stream="s", entries=entries)]
+        assert at_once == one_by_one
+        assert [event["position"] for event in at_once] == [1, 2, 3]
+        assert verify_stream("s") is None
+
+    def test_the_chain_goes_on_before_and_after_them(self):
+        record("s", 1)
+        with transaction.atomic():
+            events = audit_record_many(
+                stream="s", entries=[Entry(kind="test.many", data={"n": n}) for n in range(3)]
+            )
+        record("s", 1)
+        assert [e.position for e in events] == [2, 3, 4]
+        assert all(e.pk for e in events)
+        assert list(AuditEvent.objects.filter(stream="s").values_list("position", flat=True)) == [
+            1, 2, 3, 4, 5
+        ]  # fmt: skip
+        assert audit_head("s").position == 5
+        assert verify_stream("s") is None
+
+    def test_none_records_nothing(self):
+        with transaction.atomic():
+            assert audit_record_many(stream="s", entries=[]) == []
+        assert not AuditEvent.objects.filter(stream="s").exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_recording_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError):
         audit_record(stream="s", kind="x")
+    with pytest.raises(RuntimeError):
+        audit_record_many(stream="s", entries=[Entry(kind="x")])
     assert not AuditEvent.objects.exists()
 
 
