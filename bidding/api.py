@@ -4,7 +4,7 @@ keys and shares."""
 import base64
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from accounts.permissions import organisations_where
+from core import clock
 from procurement.selectors import tenders_public
 from suppliers.brn import brn_normalize
 from suppliers.models import Supplier
@@ -130,13 +131,27 @@ class OpeningShareSerializer(serializers.ModelSerializer):
     sealed_share = serializers.SerializerMethodField(
         help_text="HPKE-sealed to your receiving key (base64); null once you confirmed receipt"
     )
+    standing = serializers.SerializerMethodField(
+        help_text="what the share still asks of you: opened (the key is rebuilt, it is needed "
+        "no more), cancelled (the tender was cancelled unopened), entered (waiting for the "
+        "other officers), due (the deadline has passed: enter it), received (kept, enter it "
+        "after the deadline), waiting (still sealed here: read it and write it down)"
+    )
+    opened_at = serializers.DateTimeField(source="opening_key.rebuilt_at", read_only=True)
 
     class Meta:
         model = OpeningShare
         fields = [
             "tender", "ocid", "title", "bid_close_at", "threshold", "shares", "member_index",
             "officer", "receiving_key", "sealed_share", "received_at", "entered_at",
+            "standing", "opened_at",
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.ChoiceField(choices=publication.SHARE_STANDINGS))
+    def get_standing(self, share) -> str:
+        if "now" not in self.context:  # one reading of the clock for the whole list
+            self.context["now"] = clock.now()
+        return publication.share_standing(share, now=self.context["now"])
 
     def get_sealed_share(self, share) -> str | None:
         if share.sealed_share is None:

@@ -15,6 +15,7 @@ from core.live import tender_topic, topic_head
 from procurement.models import TenderStatus
 from procurement.selectors import status_labels_json, tenders_public
 
+from . import publication
 from .api_opening import opening_state
 from .models import BidStatus, OpeningKey, OpeningShare, TenderRegistration
 
@@ -83,11 +84,10 @@ def bid_page(request, pk: int):
 @login_required
 def officer_shares(request):
     """An opening officer's receiving key and their shares of tenders' opening keys."""
-    shares = (
-        OpeningShare.objects.filter(officer=request.user)
-        .select_related("opening_key__tender", "receiving_key")
-        .order_by("-opening_key__created_at")
-    )
+    now = clock.now()
+    shares = list(publication.opening_shares_of(request.user))
+    for share in shares:
+        share.standing = publication.share_standing(share, now=now)
     return render(
         request,
         "bidding/officer_shares.html",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core import clock
 from core.audit import audit_record, tender_stream
 from procurement.exceptions import TenderError
-from procurement.models import Lot, Tender
+from procurement.models import Lot, Tender, TenderStatus
 
 from .models import OpeningKey, OpeningShare, ReservePriceSet, ShareReceivingKey
 from .opening_key import opening_key_create, share_identifier, share_seal
@@ -106,6 +106,33 @@ def opening_shares_of(officer):
         .select_related("opening_key__tender", "receiving_key")
         .order_by("-opening_key__created_at")
     )
+
+
+# Where a share stands for its officer, most final first: whether anything is still asked
+# of them for this tender, and what.
+SHARE_OPENED = "opened"  # the key was rebuilt: the share is needed no more
+SHARE_CANCELLED = "cancelled"  # the tender was cancelled unopened: nothing to open
+SHARE_ENTERED = "entered"  # entered; the opening waits for the other officers
+SHARE_DUE = "due"  # the deadline has passed: enter it on the opening page
+SHARE_RECEIVED = "received"  # read and kept, for entering after the deadline
+SHARE_WAITING = "waiting"  # still sealed on the platform: read it and write it down
+SHARE_STANDINGS = (
+    SHARE_OPENED, SHARE_CANCELLED, SHARE_ENTERED, SHARE_DUE, SHARE_RECEIVED, SHARE_WAITING,
+)  # fmt: skip
+
+
+def share_standing(share: OpeningShare, *, now) -> str:
+    """One of SHARE_STANDINGS for `share` at `now` (its opening key and tender loaded)."""
+    key, tender = share.opening_key, share.opening_key.tender
+    if key.rebuilt_at is not None:
+        return SHARE_OPENED
+    if tender.status == TenderStatus.CANCELLED:
+        return SHARE_CANCELLED
+    if share.entered_at is not None:
+        return SHARE_ENTERED
+    if now >= tender.bid_close_at:
+        return SHARE_DUE
+    return SHARE_RECEIVED if share.received_at is not None else SHARE_WAITING
 
 
 def opening_share_received(*, share: OpeningShare, actor) -> OpeningShare:

@@ -68,6 +68,14 @@ def _receiving_private_key(args) -> X25519PrivateKey:
     return key
 
 
+# Shares that ask nothing more of their officer, and what is said of each instead of its words.
+DONE = {
+    "opened": lambda item: f"opened {item['opened_at']}: your share is needed no more",
+    "cancelled": lambda item: "the tender was cancelled: nothing to open",
+    "entered": lambda item: f"entered {item['entered_at']}: waiting for the other officers",
+}
+
+
 def opening_shares(args) -> int:
     """Show your shares that are still sealed on the platform; with --confirm TENDER, tell
     the platform you have that tender's share written down, so it drops its copy."""
@@ -82,6 +90,15 @@ def opening_shares(args) -> int:
             f"{item['ocid']}  {item['title']}\n  share {item['member_index'] + 1} of "
             f"{item['shares']}, {item['threshold']} needed; bids close {item['bid_close_at']}"
         )
+        standing = item.get("standing")
+        if standing in DONE:
+            print(f"{head}\n  {DONE[standing](item)}\n")
+            continue
+        if standing == "due":
+            head += (
+                f"\n  the deadline has passed: enter your share with "
+                f'jangteo-client opening-share {item["tender"]} --words "..."'
+            )
         if item["sealed_share"] is None:
             print(f"{head}\n  received {item['received_at']} (the platform keeps no copy)\n")
             continue

@@ -45,3 +45,17 @@ def test_an_officer_registers_a_key_reads_the_share_and_confirms_it(
     assert share.sealed_share is None
     assert share.received_at is not None
     assert "keeps no copy" in run_client("opening-shares").stdout
+
+
+def test_a_share_that_asks_nothing_more_is_listed_without_its_words(
+    run_client, opening_officer, make_draft, officer
+):
+    assert run_client("receiving-key").returncode == 0
+    tender = make_draft(opening_officers=[opening_officer], opening_threshold=1)
+    tender = services.tender_publish(tender=tender, actor=officer)
+    services.tender_cancel(tender=tender, actor=officer, reason="예산 삭감")
+
+    result = run_client("opening-shares")
+    assert result.returncode == 0, result.stderr
+    assert "the tender was cancelled: nothing to open" in result.stdout
+    assert not any(len(line.split()) >= 20 for line in result.stdout.splitlines())
