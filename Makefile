@@ -44,7 +44,7 @@ lint: $(TEST_STAMP) ## Lint, format check and missing-migration check
 bench-fanout: $(TEST_STAMP) ## Live fan-out benchmark (N watchers of one tender)
 	$(BIN)/python bench/fanout.py
 
-bench-storm: $(TEST_STAMP) ## Deadline storm: 500 suppliers bid over HTTP against PostgreSQL (DATABASE_URL names the server)
+bench-storm: $(TEST_STAMP) ## Deadline storm: 500 suppliers bid over HTTP against PostgreSQL, three runs and their median (DATABASE_URL names the server)
 	$(BIN)/python bench/deadline_storm.py
 
 bench-instructions: $(TEST_STAMP) ## Instructions per bid submission of one platform process, counted by callgrind (needs valgrind; DATABASE_URL names the PostgreSQL server)
