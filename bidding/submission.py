@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.tokens import TokenClaim, claimed_user
 from core import clock
 from core.audit import audit_head_ensure, audit_record, sealed_stream
 from esign.authority import fingerprint
@@ -136,7 +137,8 @@ def bid_submit(
     lot_number: int,
     sealed: bytes,
     signature: bytes,
-    actor,
+    actor=None,
+    token: TokenClaim | None = None,
     idempotency_key: str = "",
 ) -> Accepted:
     """Store a sealed envelope for a lot of the published tender `tender_id` and return its
@@ -147,34 +149,28 @@ def bid_submit(
     supplier is registered for the tender, verified and not suspended; the authoritative
     clock is inside the bid window. The supplier's earlier envelope for the lot, if any,
     is replaced. A retry with the same `idempotency_key` returns the first receipt.
+
+    Instead of `actor`, `token` (PostgreSQL): the API token sent, not yet checked. The
+    submission's read checks it with the rest; a refusal made before that read checks it
+    first, so a caller without a valid token is told that (AuthenticationFailed) and
+    nothing else.
     """
-    if len(sealed) > MAX_SEALED_BYTES:
-        raise EnvelopeTooLarge(_("The envelope is larger than 20 MiB."), code="envelope_size")
-    if len(sealed) < ENC_LENGTH + TAG_LENGTH:
-        raise BidRefused(_("The envelope is too short to be sealed."), code="envelope")
-    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-        raise BidRefused(_("The Idempotency-Key is too long."), code="idempotency_key")
-    digest = _request_digest(tender_id, lot_number, sealed, signature)
     try:
-        signer = detached_signer(signature, sealed)
-    except DetachedSignatureError as error:
-        # A retry is answered as the first request was, whatever this one's signature.
-        if idempotency_key and (replay := _replayed(actor, idempotency_key, digest)):
-            return replay
-        raise BidRefused(
-            _("The signature over the envelope does not hold: %(why)s") % {"why": error},
-            code=error.code,
-        ) from error
-    sent = Sent(
-        tender_id=tender_id,
-        lot_number=lot_number,
-        sealed=sealed,
-        signature=signature,
-        signer=signer,
-        actor=actor,
-        idempotency_key=idempotency_key,
-        digest=digest,
-    )
+        sent = _sent(
+            tender_id=tender_id,
+            lot_number=lot_number,
+            sealed=sealed,
+            signature=signature,
+            actor=actor,
+            token=token,
+            idempotency_key=idempotency_key,
+        )
+    except BidRefused:
+        if actor is None:
+            claimed_user(token)  # AuthenticationFailed, unless the token is good
+        raise
+    if isinstance(sent, Accepted):
+        return sent
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             with rows.submission_scope():
@@ -193,6 +189,43 @@ def bid_submit(
     )
 
 
+def _sent(
+    *, tender_id, lot_number, sealed, signature, actor, token, idempotency_key
+) -> "Sent | Accepted":
+    """The submission's checks that need no database, its signature's among them; an
+    Accepted when a retry with a bad signature is answered as its first request was."""
+    if len(sealed) > MAX_SEALED_BYTES:
+        raise EnvelopeTooLarge(_("The envelope is larger than 20 MiB."), code="envelope_size")
+    if len(sealed) < ENC_LENGTH + TAG_LENGTH:
+        raise BidRefused(_("The envelope is too short to be sealed."), code="envelope")
+    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        raise BidRefused(_("The Idempotency-Key is too long."), code="idempotency_key")
+    digest = _request_digest(tender_id, lot_number, sealed, signature)
+    try:
+        signer = detached_signer(signature, sealed)
+    except DetachedSignatureError as error:
+        # A retry is answered as the first request was, whatever this one's signature.
+        if idempotency_key:
+            actor = actor or claimed_user(token)
+            if replay := _replayed(actor, idempotency_key, digest):
+                return replay
+        raise BidRefused(
+            _("The signature over the envelope does not hold: %(why)s") % {"why": error},
+            code=error.code,
+        ) from error
+    return Sent(
+        tender_id=tender_id,
+        lot_number=lot_number,
+        sealed=sealed,
+        signature=signature,
+        signer=signer,
+        actor=actor,
+        token=token,
+        idempotency_key=idempotency_key,
+        digest=digest,
+    )
+
+
 @dataclass(frozen=True)
 class Sent:
     """A submission as sent, its signature checked: what each attempt decides on again."""
@@ -202,7 +235,8 @@ class Sent:
     sealed: bytes
     signature: bytes
     signer: DetachedSigner
-    actor: object
+    actor: object | None  # None: `token`'s user, whom each attempt's read checks
+    token: TokenClaim | None
     idempotency_key: str
     digest: str
 
@@ -214,11 +248,17 @@ def _attempt(sent: Sent) -> Accepted | None:
     actor, key, digest = sent.actor, sent.idempotency_key, sent.digest
     found = rows.submission_read(
         fingerprint=fingerprint(sent.signer.certificate),
-        actor_id=actor.pk,
+        actor_id=actor.pk if actor is not None else None,
+        token=sent.token if actor is None else None,
         tender_id=sent.tender_id,
         lot_number=sent.lot_number,
         idempotency_key=key,
     )
+    if actor is None:
+        actor = found.actor
+        if actor is None:  # nobody's token, or a revoked one: the usual answer, nothing read
+            claimed_user(sent.token)
+            raise BidConflict(_("Your token changed while it was checked."), code="concurrent")
     if found.tender is None:
         raise TenderNotFound(_("No tender matches the given query."), code="not_found")
     if found.key_used and (replay := _replayed(actor, key, digest)):

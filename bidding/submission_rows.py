@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
 from accounts.models import Organisation, Role
+from accounts.tokens import TokenClaim, token_actor_params, token_actor_sql, token_actor_user
 from core import clock
 from core.audit import (
     audit_append_params,
@@ -95,6 +96,7 @@ def _loaded_names(model, given: tuple[str, ...]) -> tuple[str, ...]:
 class Found:
     """What a submission decides on, as one statement read it."""
 
+    actor: object | None  # the user of the token the read checked; None when it had none
     now: datetime
     tender: Tender | None  # None: no such tender published (a draft is not found either)
     # None: the tender names no category; otherwise the latest end of the supplier's
@@ -119,8 +121,8 @@ class Found:
         return not licence_valid_on(self.licence_until, timezone.localdate(now))
 
 
-SUBMISSION_SQL = """
-SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
+SUBMISSION_SQL = """{token_ctes}
+SELECT {token_columns}{clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
   (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE COALESCE(max(
      CASE WHEN li.id IS NOT NULL THEN COALESCE(li.valid_until, {open_ended}) END), {none_held})
    END
@@ -128,9 +130,9 @@ SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
    ON li.category_id = tc.category_id AND li.supplier_id = s.id WHERE tc.tender_id = t.id),
   c.id, c.holder_id, c.status, c.fingerprint, o.id, o.name, o.code,
   s.id, s.status, s.suspended_until, s.suspension_reason, l.id, l.status,
-  EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = %s
+  EXISTS (SELECT 1 FROM bidding_bid b WHERE b.submitted_by_id = {actor}
           AND b.idempotency_key = %s AND b.idempotency_key <> ''),
-  EXISTS (SELECT 1 FROM accounts_membership m WHERE m.user_id = %s
+  EXISTS (SELECT 1 FROM accounts_membership m WHERE m.user_id = {actor}
           AND m.organisation_id = c.organisation_id AND m.role IN ({roles})),
   EXISTS (SELECT 1 FROM bidding_tenderregistration r
           WHERE r.tender_id = t.id AND r.supplier_id = s.id),
@@ -138,7 +140,7 @@ SELECT {clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_close_at,
   p.id, (SELECT pr.number FROM bidding_receipt pr
          WHERE pr.bid_id = p.id AND pr.kind = {bid_receipt}),
   {bid_id}, {keys}
-FROM (SELECT 1 AS one) AS one
+FROM (SELECT 1 AS one) AS one{token_join}
 LEFT JOIN procurement_tender t ON t.id = %s AND t.published_at IS NOT NULL
 LEFT JOIN procurement_lot l ON l.tender_id = t.id AND l.number = %s
 LEFT JOIN esign_certificate c ON c.fingerprint = %s
@@ -177,11 +179,23 @@ def _literal(constant: str) -> str:
 
 
 @functools.cache
-def _submission_sql(clock_column: str, vendor: str, roles: tuple) -> tuple[str, tuple]:
-    """SUBMISSION_SQL as this database and these receipt keys have it, and the keys'
-    parameters: made once, not on every submission."""
+def _submission_sql(
+    clock_column: str, vendor: str, roles: tuple, claimed: bool
+) -> tuple[str, tuple, int]:
+    """SUBMISSION_SQL as this database and these receipt keys have it, the keys'
+    parameters, and how many columns the claimed token's user takes before the rest: made
+    once, not on every submission. `claimed` (PostgreSQL): the actor is the user of a
+    TokenClaim, checked by this statement (accounts.tokens.token_actor_sql)."""
     keys_sql, keys_params = service_key_columns(roles)
     bid_id = NEXT_BID_ID_POSTGRESQL if vendor == "postgresql" else "NULL"
+    token_ctes = token_columns = token_join = ""
+    actor, user_columns = "%s", 0
+    if claimed:
+        ctes, names = token_actor_sql()
+        token_ctes = f"WITH {ctes}"
+        token_columns = "".join(f"ta.{name}, " for name in names)
+        token_join = "\nLEFT JOIN token_actor ta ON true"  # noqa: S105 - SQL
+        actor, user_columns = "ta.user_id", len(names)
     sql = SUBMISSION_SQL.format(
         clock=clock_column,
         bid_id=bid_id,
@@ -191,19 +205,39 @@ def _submission_sql(clock_column: str, vendor: str, roles: tuple) -> tuple[str, 
         bid_receipt=_literal(ReceiptKind.BID.value),
         open_ended=_literal_date(OPEN_ENDED),
         none_held=_literal_date(NONE_HELD),
+        actor=actor,
+        token_ctes=token_ctes,
+        token_columns=token_columns,
+        token_join=token_join,
     )
-    return sql, tuple(keys_params)
+    return sql, tuple(keys_params), user_columns
 
 
 def submission_read(
-    *, fingerprint: str, actor_id: int, tender_id: int, lot_number: int, idempotency_key: str
+    *,
+    fingerprint: str,
+    tender_id: int,
+    lot_number: int,
+    idempotency_key: str,
+    actor_id: int | None = None,
+    token: TokenClaim | None = None,
 ) -> Found:
+    """What a submission by `actor_id`, or by the user of `token` (PostgreSQL; checked
+    here: `Found.actor` is None when it names no active user of an unrevoked token, and
+    the rest is then not to be used), decides on."""
     roles = receipt_key_roles()
-    sql, keys_params = _submission_sql(_clock_column(), connection.vendor, roles)
+    claimed = token is not None
+    if claimed and connection.vendor != "postgresql":
+        raise ValueError("a token is checked within the read on PostgreSQL only")
+    sql, keys_params, user_columns = _submission_sql(
+        _clock_column(), connection.vendor, roles, claimed
+    )
+    actors = [] if claimed else [actor_id]
     params = [
-        actor_id,
+        *(token_actor_params(token) if claimed else ()),
+        *actors,
         idempotency_key,
-        actor_id,
+        *actors,
         head_name(sealed_stream("")),
         *keys_params,
         tender_id,
@@ -213,6 +247,8 @@ def submission_read(
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    actor = token_actor_user(row[:user_columns]) if claimed else None
+    row = row[user_columns:]
     (now, t_id, ocid, t_status, bid_open_at, bid_close_at, licence_until, c_id, holder_id,
      c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status, suspended_until,
      suspension_reason, lot_id, lot_status, key_used, bids_for, registered, chained,
@@ -253,6 +289,7 @@ def submission_read(
     if previous_id is not None:
         previous = _partial(Bid, id=previous_id, status=BidStatus.SEALED.value)
     return Found(
+        actor=actor,
         now=_now(now),
         tender=tender,
         licence_until=_date(licence_until),
