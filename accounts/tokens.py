@@ -142,7 +142,12 @@ def token_actor_user(values):
     when the claim found no active user."""
     if values[0] is None:
         return None
-    return User.from_db(DEFAULT_DB_ALIAS, [f.attname for f in User._meta.concrete_fields], values)
+    return User.from_db(DEFAULT_DB_ALIAS, _user_attnames(), values)
+
+
+@functools.cache
+def _user_attnames() -> list[str]:
+    return [f.attname for f in User._meta.concrete_fields]
 
 
 @functools.cache

@@ -258,7 +258,7 @@ def _attempt(sent: Sent) -> Accepted | None:
         actor = found.actor
         if actor is None:  # nobody's token, or a revoked one: the usual answer, nothing read
             claimed_user(sent.token)
-            raise BidConflict(_("Your token changed while it was checked."), code="concurrent")
+            return None  # it became good since the read (a person reactivated): read anew
     if found.tender is None:
         raise TenderNotFound(_("No tender matches the given query."), code="not_found")
     if found.key_used and (replay := _replayed(actor, key, digest)):
