@@ -111,8 +111,8 @@ def _window_check(tender: Tender, now) -> None:
         )
 
 
-def _request_digest(tender_id: int, lot_number: int, sealed: bytes, signature: bytes) -> str:
-    parts = (str(tender_id), str(lot_number), hashlib.sha256(sealed).hexdigest())
+def _request_digest(tender_id: int, lot_number: int, envelope_sha256: str, signature: bytes) -> str:
+    parts = (str(tender_id), str(lot_number), envelope_sha256)
     return hashlib.sha256(("|".join(parts) + "|").encode() + signature).hexdigest()
 
 
@@ -200,12 +200,13 @@ def _sent(
         raise BidRefused(_("The envelope is too short to be sealed."), code="envelope")
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise BidRefused(_("The Idempotency-Key is too long."), code="idempotency_key")
-    digest = _request_digest(tender_id, lot_number, sealed, signature)
     try:
         signer = detached_signer(signature, sealed)
     except DetachedSignatureError as error:
         # A retry is answered as the first request was, whatever this one's signature.
         if idempotency_key:
+            envelope_sha256 = hashlib.sha256(sealed).hexdigest()
+            digest = _request_digest(tender_id, lot_number, envelope_sha256, signature)
             actor = actor or claimed_user(token)
             if replay := _replayed(actor, idempotency_key, digest):
                 return replay
@@ -213,6 +214,12 @@ def _sent(
             _("The signature over the envelope does not hold: %(why)s") % {"why": error},
             code=error.code,
         ) from error
+    # An envelope may be 20 MiB: hashed once, for the signature's check, the request's
+    # digest and the receipt alike.
+    if signer.digest_algorithm == "sha256":
+        envelope_sha256 = signer.content_digest.hex()
+    else:
+        envelope_sha256 = hashlib.sha256(sealed).hexdigest()
     return Sent(
         tender_id=tender_id,
         lot_number=lot_number,
@@ -222,7 +229,8 @@ def _sent(
         actor=actor,
         token=token,
         idempotency_key=idempotency_key,
-        digest=digest,
+        digest=_request_digest(tender_id, lot_number, envelope_sha256, signature),
+        envelope_sha256=envelope_sha256,
     )
 
 
@@ -239,6 +247,7 @@ class Sent:
     token: TokenClaim | None
     idempotency_key: str
     digest: str
+    envelope_sha256: str
 
 
 def _attempt(sent: Sent) -> Accepted | None:
@@ -292,7 +301,7 @@ def _attempt(sent: Sent) -> Accepted | None:
     if previous is not None:
         previous.supersede(now=now)  # stored with the new bid, below
     sealed = sent.sealed
-    envelope_sha256 = hashlib.sha256(sealed).hexdigest()
+    envelope_sha256 = sent.envelope_sha256
     number = receipt_number()
     signed = receipt_sign(
         {

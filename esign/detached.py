@@ -36,6 +36,9 @@ class DetachedSignatureError(ValueError):
 class DetachedSigner:
     certificate: x509.Certificate
     digest_algorithm: str
+    # The content's digest by `digest_algorithm`, as the signature was checked against it:
+    # a large envelope need not be hashed again for the same digest.
+    content_digest: bytes
 
 
 def detached_signer(signature: bytes, content: bytes) -> DetachedSigner:
@@ -67,7 +70,8 @@ def _general_signer(signature: bytes, content: bytes) -> DetachedSigner:
         algorithm = signer_info["digest_algorithm"]["algorithm"].native
         if algorithm not in HASHES:
             raise DetachedSignatureError("use SHA-256, SHA-384 or SHA-512", "signature")
-        signed = _signed_bytes(signer_info, hashlib.new(algorithm, content).digest(), content)
+        digest = hashlib.new(algorithm, content).digest()
+        signed = _signed_bytes(signer_info, digest, content)
         signature_algorithm = signer_info["signature_algorithm"]
         kind = signature_algorithm.signature_algo
         _verify(
@@ -88,7 +92,7 @@ def _general_signer(signature: bytes, content: bytes) -> DetachedSigner:
         raise DetachedSignatureError("unsupported signature algorithm", "signature") from error
     except (ValueError, TypeError, KeyError) as error:
         raise DetachedSignatureError("the signature is malformed", "signature") from error
-    return DetachedSigner(certificate, algorithm)
+    return DetachedSigner(certificate, algorithm, digest)
 
 
 def _signer_certificate(signed_data, sid) -> x509.Certificate:
@@ -291,7 +295,7 @@ def _plain_signer(signature: bytes, content: bytes) -> DetachedSigner | None:
         ) from error
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return None  # a key or signature cryptography cannot read: the general path says why
-    return DetachedSigner(certificate, plain.digest_algorithm)
+    return DetachedSigner(certificate, plain.digest_algorithm, digest)
 
 
 def _plain_certificate(plain: _Plain) -> x509.Certificate | None:

@@ -114,6 +114,16 @@ def test_clients_signatures_take_the_plain_path_with_the_general_answer(signatur
         ), name
 
 
+def test_the_signer_tells_the_contents_digest_it_checked(signatures):
+    import hashlib
+
+    for name, signature in signatures.items():
+        for check in (detached_signer, detached._general_signer):
+            signer = check(signature, CONTENT)
+            expected = hashlib.new(signer.digest_algorithm, CONTENT).digest()
+            assert signer.content_digest == expected, name
+
+
 def test_other_content_is_a_mismatch_on_both_paths(signatures):
     for signature in signatures.values():
         assert _outcome(detached_signer, signature, CONTENT + b"!") == (
