@@ -111,6 +111,15 @@ def _window_check(tender: Tender, now) -> None:
         )
 
 
+def envelope_sha256_of(sealed: bytes, signer: DetachedSigner | None = None) -> str:
+    """The envelope's SHA-256 (hex). An envelope may be 20 MiB: when its signature's check
+    hashed it with SHA-256 already, that digest serves the request's digest and the receipt
+    too."""
+    if signer is not None and signer.digest_algorithm == "sha256":
+        return signer.content_digest.hex()
+    return hashlib.sha256(sealed).hexdigest()
+
+
 def _request_digest(tender_id: int, lot_number: int, envelope_sha256: str, signature: bytes) -> str:
     parts = (str(tender_id), str(lot_number), envelope_sha256)
     return hashlib.sha256(("|".join(parts) + "|").encode() + signature).hexdigest()
@@ -205,7 +214,7 @@ def _sent(
     except DetachedSignatureError as error:
         # A retry is answered as the first request was, whatever this one's signature.
         if idempotency_key:
-            envelope_sha256 = hashlib.sha256(sealed).hexdigest()
+            envelope_sha256 = envelope_sha256_of(sealed)
             digest = _request_digest(tender_id, lot_number, envelope_sha256, signature)
             actor = actor or claimed_user(token)
             if replay := _replayed(actor, idempotency_key, digest):
@@ -214,12 +223,7 @@ def _sent(
             _("The signature over the envelope does not hold: %(why)s") % {"why": error},
             code=error.code,
         ) from error
-    # An envelope may be 20 MiB: hashed once, for the signature's check, the request's
-    # digest and the receipt alike.
-    if signer.digest_algorithm == "sha256":
-        envelope_sha256 = signer.content_digest.hex()
-    else:
-        envelope_sha256 = hashlib.sha256(sealed).hexdigest()
+    envelope_sha256 = envelope_sha256_of(sealed, signer)
     return Sent(
         tender_id=tender_id,
         lot_number=lot_number,

@@ -16,8 +16,9 @@ from bidding.exceptions import (
     IdempotencyConflict,
 )
 from bidding.models import Bid, BidStatus, Receipt
-from bidding.submission import bid_submit, bid_withdraw
+from bidding.submission import bid_submit, bid_withdraw, envelope_sha256_of
 from core.models import AuditEvent
+from esign.detached import DetachedSigner
 from esign.models import RevocationReason
 from esign.services import certificate_revoke
 from esign.timestamps import timestamp_verify
@@ -392,3 +393,13 @@ def test_the_store_statement_stays_within_psycopgs_conversion_cache(superseding)
     assert "%s" not in sql
     assert len(names) <= _queries.MAX_CACHED_STATEMENT_PARAMS
     assert len(sql) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_the_envelopes_sha256_is_the_signatures_digest_only_when_that_is_sha256():
+    sealed = b"sealed bytes"
+    expected = hashlib.sha256(sealed).hexdigest()
+    checked = DetachedSigner(None, "sha256", hashlib.sha256(sealed).digest())
+    other = DetachedSigner(None, "sha384", hashlib.sha384(sealed).digest())
+    assert envelope_sha256_of(sealed, checked) == expected
+    assert envelope_sha256_of(sealed, other) == expected
+    assert envelope_sha256_of(sealed) == expected

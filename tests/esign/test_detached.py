@@ -2,6 +2,7 @@
 exactly as the general one (asn1crypto) does, on signatures as clients make them and on
 every corruption of them."""
 
+import hashlib
 import random
 import shutil
 import subprocess
@@ -115,8 +116,6 @@ def test_clients_signatures_take_the_plain_path_with_the_general_answer(signatur
 
 
 def test_the_signer_tells_the_contents_digest_it_checked(signatures):
-    import hashlib
-
     for name, signature in signatures.items():
         for check in (detached_signer, detached._general_signer):
             signer = check(signature, CONTENT)
