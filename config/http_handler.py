@@ -11,6 +11,11 @@ the whole request (request_started, middleware, view, the response's close and
 request_finished) runs in one call on a fixed pool of threads, the way a threaded WSGI
 server runs Django. Each pool thread keeps its own database connection from the pool
 between requests. WebSockets are not served here (Channels' consumers, config/asgi.py).
+
+A request to the API with an API token goes through the middleware without sessions, CSRF,
+the session's user, messages and static files (settings.BROWSER_SESSION_MIDDLEWARE): the
+token authenticates it or refuses it, and none of those has anything to do for it. At a
+deadline that is a few per cent of every bid's cost (docs/performance.md).
 """
 
 import asyncio
@@ -18,6 +23,7 @@ import contextlib
 import queue
 import threading
 
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
@@ -84,10 +90,40 @@ def _outcome(future: asyncio.Future, result, error) -> None:
         future.set_result(result)
 
 
+def token_api_request(scope) -> bool:
+    """Whether the request is to the API and carries an API token (`Bearer`, as
+    accounts.tokens.BearerTokenAuthentication reads it: with such a header it never falls
+    back to the session)."""
+    path = scope["path"].removeprefix(scope.get("root_path", ""))
+    if not path.startswith("/api/"):
+        return False
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.startswith(b"Bearer ")
+    return False
+
+
+class _Chain(base.BaseHandler):
+    """Django's request handling through the middleware `names`, loaded as Django loads
+    settings.MIDDLEWARE."""
+
+    def __init__(self, names: list[str]):
+        # Django's loading reads only the setting: it names this list while the chain is
+        # built, once, as the application starts and before it serves anything.
+        everything = settings.MIDDLEWARE
+        settings.MIDDLEWARE = names
+        try:
+            self.load_middleware(is_async=False)
+        finally:
+            settings.MIDDLEWARE = everything
+
+
 class PooledASGIHandler(ASGIHandler):
     def __init__(self, threads: int):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
+        browser_only = set(settings.BROWSER_SESSION_MIDDLEWARE)
+        self.token_api = _Chain([name for name in settings.MIDDLEWARE if name not in browser_only])
         self.threads = ThreadPool(threads, name="http")
 
     async def __call__(self, scope, receive, send):
@@ -114,7 +150,8 @@ class PooledASGIHandler(ASGIHandler):
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
-            response = self.get_response(request)
+            chain = self.token_api if token_api_request(scope) else self
+            response = chain.get_response(request)
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size

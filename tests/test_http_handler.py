@@ -10,9 +10,12 @@ from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.tokens import api_token_create
 from config.asgi import application
+from config.http_handler import token_api_request
 from procurement import services
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -162,3 +165,52 @@ async def _failing(pool):
         await pool.run(lambda: 1 / 0)
     except ZeroDivisionError as error:
         return error
+
+
+def test_the_api_s_requests_with_a_token_are_told_apart():
+    def scope(path, *headers, root_path=""):
+        return {"path": path, "root_path": root_path, "headers": list(headers)}
+
+    bearer = (b"authorization", b"Bearer jt_x")
+    assert token_api_request(scope("/api/v1/tenders/", HOST[0], bearer))
+    mounted = scope("/portal/api/v1/", (b"Authorization", b"Bearer jt_x"), root_path="/portal")
+    assert token_api_request(mounted)
+    assert not token_api_request(scope("/api/v1/tenders/"))
+    assert not token_api_request(scope("/api/v1/tenders/", (b"authorization", b"Basic eDp5")))
+    assert not token_api_request(scope("/tenders/", bearer))  # a page: the browser's way
+
+
+async def test_a_token_s_request_has_the_same_headers_and_language_without_a_session(bidder_a):
+    token = await database_sync_to_async(lambda: api_token_create(user=bidder_a, name="http")[1])()
+    korean = [(b"accept-language", b"ko")]
+    anonymous = await fetch("/api/v1/tenders/", headers=korean)
+    signed = await fetch(
+        "/api/v1/tenders/", headers=korean + [(b"authorization", f"Bearer {token}".encode())]
+    )
+    assert anonymous["status"] == signed["status"] == 200
+    assert anonymous["body"] == signed["body"]
+    for header in (
+        b"x-frame-options",
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"cross-origin-opener-policy",
+        b"content-security-policy",
+        b"content-language",
+        b"content-type",
+    ):
+        assert signed["headers"][header] == anonymous["headers"][header], header
+    assert signed["headers"][b"content-language"] == b"ko"
+    assert b"set-cookie" not in signed["headers"]  # no session, no CSRF cookie
+    # What the answer varies with: the language, never a cookie it did not read.
+    assert signed["headers"][b"vary"] == b"Accept, Accept-Language"
+
+    # A refusal speaks the caller's language too, and a session cookie changes nothing.
+    refused = await fetch(
+        "/api/v1/tenders/",
+        headers=korean
+        + [(b"authorization", b"Bearer jt_nothing_here"), (b"cookie", b"sessionid=whatever")],
+    )
+    assert refused["status"] == 401
+    assert refused["headers"][b"content-language"] == b"ko"
+    with translation.override("ko"):
+        assert json.loads(refused["body"])["detail"] == _("Unknown or revoked API token.")

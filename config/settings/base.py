@@ -70,6 +70,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.content_security.ContentSecurityPolicyMiddleware",
 ]
+# The API's requests that carry an API token (`Authorization: Bearer`) come from programs:
+# the token authenticates them or refuses them, never a session. They are served by the
+# middleware above without what only a browser's session needs (config/http_handler.py);
+# the security headers, the language and the error answers are the same.
+BROWSER_SESSION_MIDDLEWARE = (
+    "config.static_files.StaticFilesMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
