@@ -2,7 +2,8 @@
 
     body       = canonical JSON (RFC 8785) of the receipt, format "jangteo-receipt/1"
     signature  = CMS SignedData, detached, over body, by the platform's receipts key
-                 (ECDSA P-256, certificate and its issuing CA embedded)
+                 (ECDSA P-256, certificate and its issuing CA embedded; its signing time
+                 is the receipt's authoritative time, to the second)
     timestamp  = RFC 3161 time-stamp token over SHA-256(body)
 
 A receipt is issued in the transaction that stores the envelope: a supplier holding one
@@ -18,12 +19,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs7
 from django.conf import settings
 
+from core import clock
 from esign.models import AuthorityRole
 from esign.service_keys import service_keys
+from esign.signed_data import detached_signature
 from esign.timestamps import timestamp_token
 
 from .envelope import canonical_json
@@ -59,22 +60,22 @@ def receipt_key_roles() -> tuple[str, ...]:
 def receipt_sign(content: dict, *, keys=None, at: datetime | None = None) -> SignedReceipt:
     """Sign a receipt's content (which must carry its `receipt` number) and time-stamp it.
 
-    `keys` are the current `receipt_key_roles()` keys and `at` the authoritative time when
-    the caller has just read them (the submission, in its one read); else both are read here
-    in one query. Either way a replaced key is used at once."""
+    `keys` are the current `receipt_key_roles()` keys when the caller has just read them
+    (the submission, in its one read), else they are read here; either way a replaced key
+    is used at once. `at`, the receipt's authoritative time (its `received_at`), is the
+    signature's signing time and the time stamp's; without it, the time the keys were read."""
     body = canonical_json({"format": FORMAT, **content})
     if keys is None:
-        keys, at = service_keys(*receipt_key_roles())
+        keys, read_at = service_keys(*receipt_key_roles())
+        at = at or read_at
+    at = at or clock.now()
     receipts = keys[AuthorityRole.RECEIPTS].loaded()
-    signature = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(body)
-        .add_signer(receipts.certificate, receipts.key, hashes.SHA256())
-        .add_certificate(keys[AuthorityRole.ISSUING].certificate)
-        .sign(
-            serialization.Encoding.DER,
-            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
-        )
+    signature = detached_signature(
+        body,
+        key=receipts.key,
+        certificate=receipts.certificate,
+        chain=(keys[AuthorityRole.ISSUING].certificate,),
+        at=at,
     )
     tsa = keys[AuthorityRole.TSA].loaded() if AuthorityRole.TSA in keys else None
     token = timestamp_token(hashlib.sha256(body).digest(), tsa=tsa, at=at)

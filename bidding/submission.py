@@ -456,7 +456,8 @@ def bid_withdraw(*, bid: Bid, statement: bytes, signature: bytes, actor) -> Rece
                 "withdrawal_sha256": hashlib.sha256(statement).hexdigest(),
                 "received_at": utc_text(now),
                 "withdraws": bid_receipt,
-            }
+            },
+            at=now,
         )
         receipt = _receipt_store(bid, ReceiptKind.WITHDRAWAL, signed, now)
         audit_record(

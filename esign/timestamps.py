@@ -13,19 +13,36 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core import clock
 
 from .authority import LoadedAuthority, authority_load
+from .der import (
+    EXPLICIT_0,
+    IMPLICIT_0_SET,
+    OCTET_STRING,
+    SEQUENCE,
+    SET,
+    der,
+    generalized_time,
+    integer,
+)
 from .models import AuthorityRole
+from .signed_data import (
+    MESSAGE_DIGEST,
+    SIGNED_DATA_TYPE,
+    SigningKeyMismatch,
+    digest_algorithm,
+    signature_value,
+)
 
 # The platform's TSA policy: an OID of our own under the UUID arc (ITU-T X.667, 2.25).
 TSA_POLICY = f"2.25.{uuid.UUID('8c1d4e8a-1f0e-4f55-9a52-6a2f3e0b7d21').int}"
@@ -80,38 +97,6 @@ def timestamp_respond(query: bytes) -> bytes:
     return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
 
 
-def _der(tag: int, content: bytes) -> bytes:
-    """One DER element: tag, definite length, content."""
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + content
-
-
-SEQUENCE, SET, OCTET_STRING, INTEGER, GENERALIZED_TIME = 0x30, 0x31, 0x04, 0x02, 0x18
-EXPLICIT_0, IMPLICIT_0_SET = 0xA0, 0xA0  # [0] constructed
-
-
-def _integer(value: int) -> bytes:
-    """An INTEGER's DER: two's complement, big-endian, in the fewest bytes that keep the
-    sign (a leading zero byte where a positive value's top bit is set)."""
-    magnitude = value if value >= 0 else ~value
-    return _der(INTEGER, value.to_bytes(magnitude.bit_length() // 8 + 1, "big", signed=True))
-
-
-def _generalized_time(moment: datetime) -> bytes:
-    """A GeneralizedTime's DER as asn1crypto writes it: UTC, to the second, then the
-    microseconds only as far as they are not zero."""
-    moment = moment.astimezone(UTC)
-    fraction = f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else ""
-    text = (
-        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
-        f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}{fraction}Z"
-    )
-    return _der(GENERALIZED_TIME, text.encode("ascii"))
-
-
 @dataclass(frozen=True)
 class _TsaParts:
     """The DER of everything in a token that does not change from one token to the next,
@@ -132,8 +117,9 @@ class _TsaParts:
 
 
 @functools.lru_cache(maxsize=4)
-def _tsa_parts(der: bytes) -> _TsaParts:
-    certificate = asn1_x509.Certificate.load(der)
+def _tsa_parts(tsa_certificate: x509.Certificate) -> _TsaParts:
+    certificate_der = tsa_certificate.public_bytes(serialization.Encoding.DER)
+    certificate = asn1_x509.Certificate.load(certificate_der)
     ecdsa = certificate.public_key.algorithm == "ec"
     signing_certificate = cms.CMSAttribute(
         {
@@ -143,7 +129,7 @@ def _tsa_parts(der: bytes) -> _TsaParts:
                     "certs": [
                         {
                             "hash_algorithm": {"algorithm": "sha256"},
-                            "cert_hash": hashlib.sha256(der).digest(),
+                            "cert_hash": hashlib.sha256(certificate_der).digest(),
                             "issuer_serial": {
                                 "issuer": [
                                     asn1_x509.GeneralName(
@@ -165,30 +151,23 @@ def _tsa_parts(der: bytes) -> _TsaParts:
     return _TsaParts(
         info_head=core.Integer(1).dump() + core.ObjectIdentifier(TSA_POLICY).dump(),
         info_tail=tsp.Accuracy({"seconds": 1}).dump(),
-        tsa_name=_der(
+        tsa_name=der(
             EXPLICIT_0,
             asn1_x509.GeneralName(name="directory_name", value=certificate.subject).dump(),
         ),
         attributes_head=cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
         signing_certificate=signing_certificate,
-        signer_head=core.Integer(1).dump() + sid + _digest_algorithm("sha256"),
+        signer_head=core.Integer(1).dump() + sid + digest_algorithm("sha256"),
         signer_tail=algos.SignedDigestAlgorithm(
             {"algorithm": "sha256_ecdsa" if ecdsa else "sha256_rsa"}
         ).dump(),
-        certificates=_der(IMPLICIT_0_SET, der),
+        certificates=der(IMPLICIT_0_SET, certificate_der),
         ecdsa=ecdsa,
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _digest_algorithm(algorithm: str) -> bytes:
-    return algos.DigestAlgorithm({"algorithm": algorithm}).dump()
-
-
-SIGNED_DATA_HEAD = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()  # id-signedData
 TST_INFO_TYPE = core.ObjectIdentifier("1.2.840.113549.1.9.16.1.4").dump()  # id-ct-TSTInfo
-MESSAGE_DIGEST_TYPE = core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()  # id-messageDigest
-SIGNED_DATA_VERSION = _integer(3)
+SIGNED_DATA_VERSION = integer(3)
 
 
 def _sign(
@@ -202,55 +181,49 @@ def _sign(
     """A time-stamp token (ContentInfo, DER) over `digest`, signed by the platform's TSA
     (`tsa`, or the current one read from the database) at `at` (default: the clock now)."""
     tsa = tsa or authority_load(AuthorityRole.TSA)
-    parts = _tsa_parts(tsa.certificate.public_bytes(serialization.Encoding.DER))
-    tst_info = _der(
+    parts = _tsa_parts(tsa.certificate)
+    tst_info = der(
         SEQUENCE,
         parts.info_head
-        + _der(SEQUENCE, _digest_algorithm(algorithm) + _der(OCTET_STRING, digest))
+        + der(SEQUENCE, digest_algorithm(algorithm) + der(OCTET_STRING, digest))
         # Random 128-bit serials: unique without a shared counter on the hot path.
-        + _integer(secrets.randbits(127))
-        + _generalized_time(at or clock.now())
+        + integer(secrets.randbits(127))
+        + generalized_time(at or clock.now())
         + parts.info_tail
-        + (_integer(nonce) if nonce is not None else b"")
+        + (integer(nonce) if nonce is not None else b"")
         + parts.tsa_name,
     )
-    message_digest = _der(
+    message_digest = der(
         SEQUENCE,
-        MESSAGE_DIGEST_TYPE + _der(SET, _der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
+        MESSAGE_DIGEST + der(SET, der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
     )
     # DER sorts a SET OF by the elements' encodings (what asn1crypto does too).
     attributes = b"".join(
         sorted((parts.attributes_head, message_digest, parts.signing_certificate))
     )
-    signature = _signature(tsa.key, _der(SET, attributes), parts.ecdsa)
-    signer_info = _der(
+    try:
+        signature = signature_value(tsa.key, der(SET, attributes), parts.ecdsa)
+    except SigningKeyMismatch as error:
+        raise TimestampError("the TSA's key does not match its certificate") from error
+    signer_info = der(
         SEQUENCE,
         parts.signer_head
-        + _der(IMPLICIT_0_SET, attributes)
+        + der(IMPLICIT_0_SET, attributes)
         + parts.signer_tail
-        + _der(OCTET_STRING, signature),
+        + der(OCTET_STRING, signature),
     )
-    signed_data = _der(
+    signed_data = der(
         SEQUENCE,
         SIGNED_DATA_VERSION
-        + _der(SET, _digest_algorithm("sha256"))
-        + _der(
+        + der(SET, digest_algorithm("sha256"))
+        + der(
             SEQUENCE,
-            TST_INFO_TYPE + _der(EXPLICIT_0, _der(OCTET_STRING, tst_info)),
+            TST_INFO_TYPE + der(EXPLICIT_0, der(OCTET_STRING, tst_info)),
         )
         + (parts.certificates if include_certificate else b"")
-        + _der(SET, signer_info),
+        + der(SET, signer_info),
     )
-    return _der(SEQUENCE, SIGNED_DATA_HEAD + _der(EXPLICIT_0, signed_data))
-
-
-def _signature(key, data: bytes, ecdsa: bool) -> bytes:
-    # A TSA made before the platform's TSAs were P-256 keeps signing with its RSA key.
-    if ecdsa and isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(hashes.SHA256()))
-    if not ecdsa and isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    raise TimestampError("the TSA's key does not match its certificate")
+    return der(SEQUENCE, SIGNED_DATA_TYPE + der(EXPLICIT_0, signed_data))
 
 
 def timestamp_query(digest: bytes, algorithm: str = "sha256") -> bytes:

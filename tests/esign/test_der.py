@@ -1,5 +1,6 @@
-"""The time stamp's own DER writers give exactly the bytes asn1crypto gives for the same
-values (the tokens were asn1crypto's before, and verifiers compare their bytes)."""
+"""The platform's own DER writers give exactly the bytes asn1crypto gives for the same
+values (time stamps and receipts were asn1crypto's and cryptography's before, and
+verifiers compare their bytes)."""
 
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from asn1crypto import core
 
-from esign.timestamps import _generalized_time, _integer
+from esign.der import generalized_time, integer, signing_time
 
 EDGES = [0, 1, -1, 127, 128, 129, -127, -128, -129, 255, 256, -255, -256, -257, 65535, 65536]
 EDGES += [2**63 - 1, -(2**63), 2**127 - 1, 2**127, -(2**127)]
@@ -15,7 +16,7 @@ EDGES += [2**63 - 1, -(2**63), 2**127 - 1, 2**127, -(2**127)]
 
 @pytest.mark.parametrize("value", EDGES + [secrets.randbits(127) for _ in range(200)])
 def test_integers_are_encoded_as_asn1crypto_encodes_them(value):
-    assert _integer(value) == core.Integer(value).dump()
+    assert integer(value) == core.Integer(value).dump()
 
 
 KST = timezone(timedelta(hours=9))
@@ -31,7 +32,7 @@ MOMENTS = [
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_times_are_encoded_as_asn1crypto_encodes_them(moment):
-    assert _generalized_time(moment) == core.GeneralizedTime(moment).dump()
+    assert generalized_time(moment) == core.GeneralizedTime(moment).dump()
 
 
 def test_random_times_are_encoded_as_asn1crypto_encodes_them():
@@ -39,4 +40,16 @@ def test_random_times_are_encoded_as_asn1crypto_encodes_them():
     for _ in range(500):
         moment = start + timedelta(microseconds=secrets.randbelow(10**15))
         moment = moment.astimezone(KST) if secrets.randbelow(2) else moment
-        assert _generalized_time(moment) == core.GeneralizedTime(moment).dump()
+        assert generalized_time(moment) == core.GeneralizedTime(moment).dump()
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_signing_times_are_utc_times_to_the_second_as_rfc_5652_asks(moment):
+    second = moment.replace(microsecond=0)
+    assert signing_time(moment) == core.UTCTime(second).dump()
+
+
+@pytest.mark.parametrize("year", [1949, 2050, 2100])
+def test_signing_times_outside_utc_time_s_years_are_generalized(year):
+    moment = datetime(year, 6, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    assert signing_time(moment) == core.GeneralizedTime(moment.replace(microsecond=0)).dump()
