@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from core.state import ConcurrentTransitions
 from procurement.models import Lot, Tender
 from suppliers.models import Supplier
 
@@ -142,7 +143,7 @@ class BidStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class Bid(ConcurrentTransitionMixin, models.Model):
+class Bid(ConcurrentTransitions, models.Model):
     """One sealed envelope a supplier submitted for a lot. Until the opening the platform
     knows who sent it and when, never what it says: `sealed` opens only with the tender's
     opening key. A newer envelope for the same lot replaces it; the newest counts."""

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts.models import Organisation
+from core.state import ConcurrentTransitions
 
 
 class AuthorityRole(models.TextChoices):
@@ -53,7 +54,7 @@ class RevocationReason(models.TextChoices):
     PRIVILEGE_WITHDRAWN = "privilege_withdrawn", _("Account closed by the platform")
 
 
-class Certificate(ConcurrentTransitionMixin, models.Model):
+class Certificate(ConcurrentTransitions, models.Model):
     """A signing certificate the platform CA issued to a person for one organisation (or one
     imported from a trusted CA). The key pair is the person's: only the public key is here."""
 

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from bidding.models import Bid
+from core.state import ConcurrentTransitions
 from procurement.models import Lot, Method
 
 
@@ -36,7 +37,7 @@ class ReviewStatus(models.TextChoices):
     AWARDED = "awarded", _("Awarded")
 
 
-class BidReview(ConcurrentTransitionMixin, models.Model):
+class BidReview(ConcurrentTransitions, models.Model):
     """One opened bid in its lot's evaluation. Bids are reviewed in `rank` order, one at a
     time: the bid under review (`proposed`) is awarded, disqualified with a reason, or (in a
     qualification review) scored below the pass mark; then the next one is proposed."""
@@ -117,7 +118,7 @@ class AwardStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Award(ConcurrentTransitionMixin, models.Model):
+class Award(ConcurrentTransitions, models.Model):
     """The officer's signed decision to award a lot to a bid. It stays pending through the
     standstill, in which bidders of the lot may complain; it becomes final when the
     standstill ends with no complaint pending, or is cancelled when a complaint is upheld."""
@@ -173,7 +174,7 @@ class ComplaintStatus(models.TextChoices):
 COMPLAINT_PENDING = [ComplaintStatus.SUBMITTED, ComplaintStatus.ACCEPTED]
 
 
-class Complaint(ConcurrentTransitionMixin, models.Model):
+class Complaint(ConcurrentTransitions, models.Model):
     """A bidder's complaint against an award, filed during its standstill. The platform's
     review body accepts it for review (or rejects it as inadmissible, which dismisses it)
     and decides it, with reasons; upheld, the award is cancelled and evaluation resumes."""

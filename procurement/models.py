@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role
+from core.state import ConcurrentTransitions
 from suppliers.models import Category
 
 
@@ -192,7 +193,7 @@ def _is_clock(tender: "Tender", user) -> bool:
     return user is None
 
 
-class Tender(ConcurrentTransitionMixin, models.Model):
+class Tender(ConcurrentTransitions, models.Model):
     ocid = models.CharField(_("OCID"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -382,7 +383,7 @@ def _is_platform(lot: "Lot", user) -> bool:
     return user is None
 
 
-class Lot(ConcurrentTransitionMixin, models.Model):
+class Lot(ConcurrentTransitions, models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField(_("lot number"))
     title = models.CharField(_("title"), max_length=300)

@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts.models import Organisation
 from accounts.permissions import is_operator
+from core.state import ConcurrentTransitions
 
 
 class CategoryKind(models.TextChoices):
@@ -49,7 +50,7 @@ def _by_operator_or_platform(supplier: "Supplier", user) -> bool:
     return user is None or is_operator(user)
 
 
-class Supplier(ConcurrentTransitionMixin, models.Model):
+class Supplier(ConcurrentTransitions, models.Model):
     """The supplier record of a company organisation (its business registration number is
     the organisation's code)."""
 
