@@ -68,7 +68,8 @@ def receipt_sign(content: dict, *, keys=None, at: datetime | None = None) -> Sig
     if keys is None:
         keys, read_at = service_keys(*receipt_key_roles())
         at = at or read_at
-    at = at or clock.now()
+    elif at is None:
+        at = clock.now()
     receipts = keys[AuthorityRole.RECEIPTS].loaded()
     signature = detached_signature(
         body,

@@ -82,11 +82,22 @@ def _signer_parts(signer: x509.Certificate, chain: tuple[x509.Certificate, ...])
     )
 
 
-def _attribute(kind: bytes, value: bytes) -> bytes:
+def attribute(kind: bytes, value: bytes) -> bytes:
+    """A CMS Attribute of one value (both DER)."""
     return der(SEQUENCE, kind + der(SET, value))
 
 
-CONTENT_TYPE_DATA = _attribute(CONTENT_TYPE, DATA_TYPE)
+def signer_info(*, head: bytes, tail: bytes, attributes, key, ecdsa: bool) -> bytes:
+    """A SignerInfo (DER): `head` (version, signer identifier, digest algorithm), the signed
+    `attributes` (each DER) and their signature by `key`, `tail` (the signature algorithm)
+    between. The attributes are a SET OF in DER order: signed with the SET tag, stored with
+    [0] IMPLICIT (RFC 5652, 5.4)."""
+    signed = b"".join(sorted(attributes))
+    signature = signature_value(key, der(SET, signed), ecdsa)
+    return der(SEQUENCE, head + der(IMPLICIT_0_SET, signed) + tail + der(OCTET_STRING, signature))
+
+
+CONTENT_TYPE_DATA = attribute(CONTENT_TYPE, DATA_TYPE)
 
 
 def detached_signature(
@@ -101,23 +112,16 @@ def detached_signature(
     (SHA-256), signed at `at` (the signing-time attribute, to the second), `certificate`
     and its `chain` embedded."""
     parts = _signer_parts(certificate, tuple(chain))
-    # A SET OF in DER order; signed with its SET tag, stored with [0] IMPLICIT (RFC 5652, 5.4).
-    attributes = b"".join(
-        sorted(
-            (
-                CONTENT_TYPE_DATA,
-                _attribute(SIGNING_TIME, signing_time(at)),
-                _attribute(MESSAGE_DIGEST, der(OCTET_STRING, hashlib.sha256(content).digest())),
-            )
-        )
+    signed = signer_info(
+        head=parts.signer_head,
+        tail=parts.signer_tail,
+        attributes=(
+            CONTENT_TYPE_DATA,
+            attribute(SIGNING_TIME, signing_time(at)),
+            attribute(MESSAGE_DIGEST, der(OCTET_STRING, hashlib.sha256(content).digest())),
+        ),
+        key=key,
+        ecdsa=parts.ecdsa,
     )
-    signature = signature_value(key, der(SET, attributes), parts.ecdsa)
-    signer_info = der(
-        SEQUENCE,
-        parts.signer_head
-        + der(IMPLICIT_0_SET, attributes)
-        + parts.signer_tail
-        + der(OCTET_STRING, signature),
-    )
-    signed_data = der(SEQUENCE, parts.signed_data_head + parts.certificates + der(SET, signer_info))
+    signed_data = der(SEQUENCE, parts.signed_data_head + parts.certificates + der(SET, signed))
     return der(SEQUENCE, SIGNED_DATA_TYPE + der(EXPLICIT_0, signed_data))

@@ -40,8 +40,9 @@ from .signed_data import (
     MESSAGE_DIGEST,
     SIGNED_DATA_TYPE,
     SigningKeyMismatch,
+    attribute,
     digest_algorithm,
-    signature_value,
+    signer_info,
 )
 
 # The platform's TSA policy: an OID of our own under the UUID arc (ITU-T X.667, 2.25).
@@ -193,25 +194,20 @@ def _sign(
         + (integer(nonce) if nonce is not None else b"")
         + parts.tsa_name,
     )
-    message_digest = der(
-        SEQUENCE,
-        MESSAGE_DIGEST + der(SET, der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
-    )
-    # DER sorts a SET OF by the elements' encodings (what asn1crypto does too).
-    attributes = b"".join(
-        sorted((parts.attributes_head, message_digest, parts.signing_certificate))
-    )
     try:
-        signature = signature_value(tsa.key, der(SET, attributes), parts.ecdsa)
+        signed = signer_info(
+            head=parts.signer_head,
+            tail=parts.signer_tail,
+            attributes=(
+                parts.attributes_head,
+                attribute(MESSAGE_DIGEST, der(OCTET_STRING, hashlib.sha256(tst_info).digest())),
+                parts.signing_certificate,
+            ),
+            key=tsa.key,
+            ecdsa=parts.ecdsa,
+        )
     except SigningKeyMismatch as error:
         raise TimestampError("the TSA's key does not match its certificate") from error
-    signer_info = der(
-        SEQUENCE,
-        parts.signer_head
-        + der(IMPLICIT_0_SET, attributes)
-        + parts.signer_tail
-        + der(OCTET_STRING, signature),
-    )
     signed_data = der(
         SEQUENCE,
         SIGNED_DATA_VERSION
@@ -221,7 +217,7 @@ def _sign(
             TST_INFO_TYPE + der(EXPLICIT_0, der(OCTET_STRING, tst_info)),
         )
         + (parts.certificates if include_certificate else b"")
-        + der(SET, signer_info),
+        + der(SET, signed),
     )
     return der(SEQUENCE, SIGNED_DATA_TYPE + der(EXPLICIT_0, signed_data))
 
