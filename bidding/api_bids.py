@@ -110,12 +110,13 @@ def receipt_data(receipt: Receipt) -> dict:
         bytes(receipt.signature),
         bytes(receipt.timestamp),
     )
+    bundle = receipt_bundle_data(body=body, signature=signature, timestamp=timestamp)
     return {
         "number": receipt.number,
         "kind": str(receipt.kind),
         "issued_at": _moment.to_representation(receipt.issued_at),
-        "receipt": json.loads(body),
-        "bundle": receipt_bundle_data(body=body, signature=signature, timestamp=timestamp),
+        "receipt": bundle["receipt"],  # the body parsed once: the same object, rendered twice
+        "bundle": bundle,
     }
 
 
