@@ -28,6 +28,7 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import close_old_connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
@@ -157,6 +158,11 @@ class PooledASGIHandler(ASGIHandler):
                 response.block_size = self.chunk_size
         if not response.streaming:
             response.close()
+        else:
+            # The view is done with the database; the parts (a file's) are read on whichever
+            # thread is free and request_finished runs on the one that closes the response,
+            # so this thread gives its connection back now, not at its next request's end.
+            close_old_connections()
         return response
 
     async def _send_streaming(self, response, send) -> None:

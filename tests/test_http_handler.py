@@ -3,6 +3,7 @@ one hop on the handler's threads, static files from the synchronous servestatic 
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -114,19 +115,31 @@ async def test_a_file_response_streams_from_the_threads(make_draft, officer):
     response = await fetch(f"/tenders/{tender.pk}/documents/{document.pk}/")
     assert response["status"] == 200
     assert response["body"] == content
+    assert not await _threads_holding_a_connection()  # the view's thread gave its back
+
+
+async def _threads_holding_a_connection() -> list[bool]:
+    """Each pool thread, whether it keeps a database connection open after its request
+    (none should, unless the settings keep connections between requests, as SQLite's do)."""
+    if connection.settings_dict["CONN_MAX_AGE"]:
+        return []
+    threads = handler().threads.size
+    every_thread = threading.Barrier(threads, timeout=10)  # one call on each, none on two
+
+    def holds() -> bool:
+        every_thread.wait()
+        return connection.connection is not None
+
+    held = await asyncio.gather(*(handler().threads.run(holds) for _ in range(threads)))
+    return [thread for thread in held if thread]
 
 
 async def test_requests_beyond_the_threads_wait_their_turn_and_give_back_connections():
     threads = handler().threads.size
     responses = await asyncio.gather(*(fetch("/api/v1/tenders/") for _ in range(threads * 3)))
     assert [r["status"] for r in responses] == [200] * (threads * 3)
-    if connection.settings_dict["CONN_MAX_AGE"]:
-        return  # SQLite keeps its connections open between requests, by its settings
     # request_finished ran on each thread that served: none keeps a connection checked out.
-    held = await asyncio.gather(
-        *(handler().threads.run(lambda: connection.connection is not None) for _ in range(threads))
-    )
-    assert not any(held)
+    assert not await _threads_holding_a_connection()
 
 
 async def test_websockets_are_not_this_handler_s():
@@ -137,7 +150,6 @@ async def test_websockets_are_not_this_handler_s():
 def test_a_pool_thread_outlives_the_loop_of_the_call_it_ran():
     # A server stopping closes its loop while a request may still run on the pool: the
     # thread must go on serving (a dead one would leave the pool a thread short, forever).
-    import threading
 
     from config.http_handler import ThreadPool
 
