@@ -9,8 +9,10 @@ one thread per request in flight, cost more than the submission itself (docs/per
 Here the event loop only reads the body and writes the response, as before; in between,
 the whole request (request_started, middleware, view, the response's close and
 request_finished) runs in one call on a fixed pool of threads, the way a threaded WSGI
-server runs Django. Each pool thread keeps its own database connection from the pool
-between requests. WebSockets are not served here (Channels' consumers, config/asgi.py).
+server runs Django. A request's thread takes a database connection (from the connection
+pool on PostgreSQL) and gives it back as the request ends (request_finished), or as the view
+returns when the response streams. WebSockets are not served here (Channels' consumers,
+config/asgi.py).
 
 A request to the API with an API token goes through the middleware without sessions, CSRF,
 the session's user, messages and static files (settings.BROWSER_SESSION_MIDDLEWARE): the
