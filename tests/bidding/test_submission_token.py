@@ -11,6 +11,7 @@ from django.db import connection
 
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create, api_token_revoke
+from bidding.api_bids import TOKEN_FIRST_BYTES
 from bidding.models import Bid
 
 from ..conftest import needs_postgres
@@ -139,3 +140,39 @@ def test_a_submission_with_a_token_is_two_statements(client, in_bidding, bidders
     assert "token_actor" in sql[0]
     assert "INSERT INTO" in sql[1]
     assert Bid.objects.filter(status="sealed").get().pk == replacing.json()["id"]
+
+
+def large_body(tender, bidder) -> dict:
+    # A document makes the envelope larger than what is read before the token's check.
+    document = ("annex.txt", b"0123456789abcdef" * (TOKEN_FIRST_BYTES // 16))
+    sealed, signature = bidder.envelope(tender, documents=[document])
+    return {"envelope": b64(sealed), "signature": b64(signature)}
+
+
+def test_a_large_body_with_a_bad_token_is_refused_for_the_token(client, in_bidding, bidders):
+    body = large_body(in_bidding, bidders[0])
+    body["signature"] = b64(b"not a signature")  # never looked at: the token is checked first
+    assert len(json.dumps(body)) > TOKEN_FIRST_BYTES
+    assert_refused_as_unauthenticated(post(client, in_bidding, f"jt_00000000_{'x' * 43}", body))
+
+
+@needs_postgres("the token is checked within the submission's read there")
+def test_a_large_body_is_read_only_once_its_token_holds(client, in_bidding, bidders):
+    _row, token = api_token_create(user=bidders[0].user, name="erp")
+    assert post(client, in_bidding, token, large_body(in_bidding, bidders[0])).status_code == 201
+    sql = []
+
+    def seen(execute, statement, params, many, context):
+        sql.append(statement)
+        return execute(statement, params, many, context)
+
+    with connection.execute_wrapper(seen):
+        replacing = post(client, in_bidding, token, large_body(in_bidding, bidders[0]))
+    assert replacing.status_code == 201, replacing.content
+    sql = [statement for statement in sql if "SAVEPOINT" not in statement]  # the test's
+    # The token's own check, then the submission's read (without it) and its store.
+    assert len(sql) == 3, sql
+    assert "accounts_apitoken" in sql[0]
+    assert "token_actor" not in sql[1]
+    assert "INSERT INTO" in sql[2]
+    assert Bid.objects.filter(status="sealed").count() == 1
