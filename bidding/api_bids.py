@@ -152,20 +152,21 @@ def _refused(error: BidRefused) -> Response:
     return Response({"detail": " ".join(error.messages), "code": error.code}, status=error.status)
 
 
-def _declared_length(request) -> int:
+def _declared_length(request) -> int | None:
+    """The body's length as the request declares it (none: 0); None when it is not a number."""
     length = request.META.get("CONTENT_LENGTH") or "0"
-    return int(length) if length.isdigit() else 0  # not a number: _json_body refuses it
+    return int(length) if length.isdigit() else None
 
 
 def _json_body(request, serializer_class):
     """The request's JSON, read here up to MAX_BODY_BYTES; (data, None) or (None, error)."""
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    length = _declared_length(request)
+    if length is None or length > MAX_BODY_BYTES:
         return None, Response(
             {"detail": "The request is larger than a 20 MiB envelope needs.", "code": "size"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
-    raw = request._request.read(int(length))
+    raw = request._request.read(length)
     try:
         data = json.loads(raw or b"null")
     except ValueError:
@@ -243,7 +244,7 @@ class BidSubmit(APIView):
         # body that is not even JSON is refused before that, whatever the tender.
         claim = request.auth if isinstance(request.auth, TokenClaim) else None
         actor = request.user
-        if claim is not None and _declared_length(request) > TOKEN_FIRST_BYTES:
+        if claim is not None and (_declared_length(request) or 0) > TOKEN_FIRST_BYTES:
             actor, claim = claimed_user(claim), None
         try:
             data, error = _json_body(request, SubmissionSerializer)

@@ -150,7 +150,6 @@ async def test_websockets_are_not_this_handler_s():
 def test_a_pool_thread_outlives_the_loop_of_the_call_it_ran():
     # A server stopping closes its loop while a request may still run on the pool: the
     # thread must go on serving (a dead one would leave the pool a thread short, forever).
-
     from config.http_handler import ThreadPool
 
     pool = ThreadPool(1, name="test")

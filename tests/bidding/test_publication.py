@@ -49,11 +49,11 @@ def test_the_platform_keeps_no_share_in_the_clear(published, openers):
     words = openers[0].shares()[tender.ocid]
     published_event = AuditEvent.objects.get(kind="tender.published")
     notice = str(published_event.data)
-    share = words.split()
+    share_words = words.split()
     # No part of the share: none of its runs of three words (one word alone may be part of
     # the notice's own text, as "numb" is of "number").
-    for start in range(len(share) - 2):
-        assert " ".join(share[start : start + 3]) not in notice
+    for start in range(len(share_words) - 2):
+        assert " ".join(share_words[start : start + 3]) not in notice
     for share in OpeningShare.objects.all():
         assert words.encode() not in bytes(share.sealed_share)
         assert share.entered_share == ""

@@ -151,7 +151,7 @@ def large_body(tender, bidder) -> dict:
 
 def test_a_large_body_with_a_bad_token_is_refused_for_the_token(client, in_bidding, bidders):
     body = large_body(in_bidding, bidders[0])
-    body["signature"] = b64(b"not a signature")  # never looked at: the token is checked first
+    body["signature"] = b64(b"not a signature")  # wrong too: the answer is the token's
     assert len(json.dumps(body)) > TOKEN_FIRST_BYTES
     assert_refused_as_unauthenticated(post(client, in_bidding, f"jt_00000000_{'x' * 43}", body))
 
