@@ -6,6 +6,7 @@ import base64
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
@@ -95,10 +96,13 @@ def opening_share(request, pk: int):
     )
 
 
+ENVELOPE_NOT_PUBLIC = _("Envelopes are public only from the end of the opening.")
+
+
 def _opened_bids(tender):
     key = _key(tender)
     if key.completed_at is None:
-        raise Http404("Envelopes are public only from the end of the opening.")
+        raise Http404(ENVELOPE_NOT_PUBLIC)
     return Bid.objects.filter(tender=tender, status__in=events.PUBLIC_STATUSES)
 
 
@@ -126,10 +130,20 @@ def tender_envelopes(request, pk: int):
 @api_view(["GET"])
 def envelope_download(request, pk: int):
     """One sealed envelope, byte for byte, once its tender's opening is complete."""
-    bid = get_object_or_404(Bid.objects.select_related("tender"), pk=pk)
-    if not tenders_public().filter(pk=bid.tender_id).exists():
-        raise Http404
-    bid = get_object_or_404(_opened_bids(bid.tender), pk=pk)
+    # One answer for every envelope that is not public, whether it exists or not: two
+    # different 404s would let anyone count the bids stored before the opening.
+    bid = (
+        Bid.objects.filter(
+            pk=pk,
+            tender__in=tenders_public(),
+            tender__opening_key__completed_at__isnull=False,
+            status__in=events.PUBLIC_STATUSES,
+        )
+        .only("pk", "sealed")
+        .first()
+    )
+    if bid is None:
+        raise Http404(ENVELOPE_NOT_PUBLIC)
     response = HttpResponse(bytes(bid.sealed), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="envelope-{bid.pk}.bin"'
     return response
