@@ -368,14 +368,23 @@ def insert_row(instance) -> None:
 # still be registered; the bid to replace, if any, must still be sealed; the audit stream's
 # head is then locked and moved in the same statement, so the hottest row of a deadline is
 # held for a statement's time, not until a later COMMIT.
+# A bid read before the deadline is stored although the clock closed bidding (the status
+# `opening`) between its read and its write: at a deadline that happens to bids in flight,
+# and the time that decides is the read's. What ends that is the opening key's rebuilding
+# at the k-th share, after which the envelopes are counted: the key's row is locked with
+# the tender's so that a rebuilding committed after this statement's snapshot is seen (a
+# locked row is read again at its newest version), and one committed after the lock
+# (the share's entry waits for it) still finds this bid stored before the opening counts.
 GUARD_SQL = (
-    "bidding_open AS (SELECT t.id FROM procurement_tender t WHERE t.id = %(bid_tender_id)s "
-    "AND t.status IN (%(notice)s, %(bidding)s) AND t.bid_open_at <= %(bid_received_at)s "
-    "AND t.bid_close_at > %(bid_received_at)s "
+    "bidding_open AS (SELECT t.id FROM procurement_tender t "
+    "JOIN bidding_openingkey k ON k.tender_id = t.id AND k.rebuilt_at IS NULL "
+    "WHERE t.id = %(bid_tender_id)s "
+    "AND t.status IN (%(notice)s, %(bidding)s, %(opening)s) "
+    "AND t.bid_open_at <= %(bid_received_at)s AND t.bid_close_at > %(bid_received_at)s "
     "AND EXISTS (SELECT 1 FROM bidding_tenderregistration r "
     "WHERE r.tender_id = t.id AND r.supplier_id = %(bid_supplier_id)s) "
     "AND EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %(audit_head)s) "
-    "FOR KEY SHARE OF t)"
+    "FOR KEY SHARE OF t, k)"
 )
 SUPERSEDE_NAMED_SQL = (
     "superseded AS (UPDATE bidding_bid SET status = %(superseded_status)s, "
@@ -432,7 +441,11 @@ def bid_store(bid: Bid, receipt: Receipt, *, superseding: Bid | None, event: dic
         return True
     sql, bid_fields, receipt_fields = _store_sql(superseding is not None)
     params = audit_append_params(obj=bid, occurred_at=bid.received_at, **event)
-    params.update(notice=TenderStatus.NOTICE.value, bidding=TenderStatus.BIDDING.value)
+    params.update(
+        notice=TenderStatus.NOTICE.value,
+        bidding=TenderStatus.BIDDING.value,
+        opening=TenderStatus.OPENING.value,
+    )
     if superseding is not None:
         params.update(
             superseded_status=superseding.status,

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from bidding.exceptions import BidConflict
-from bidding.models import Bid, BidStatus, Receipt, TenderRegistration
+from bidding.models import Bid, BidStatus, OpeningKey, Receipt, TenderRegistration
 from bidding.submission import bid_submit
 from core.audit import sealed_stream, verify_stream
 from core.models import AuditEvent
@@ -110,13 +111,29 @@ def _nothing_stored(tender):
     )
 
 
-def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, bidders):
+def test_a_bid_read_before_the_deadline_is_stored_though_the_clock_closed_bidding_meanwhile(
+    in_bidding, bidders
+):
+    # given a bid read before the deadline, and the clock closing bidding before its write
+    store = _ready_to_store(in_bidding, bidders[0])
+    Tender.objects.filter(pk=in_bidding.pk).update(status=TenderStatus.OPENING)
+    # then it is stored: the read's time decides, and the opening has not begun
+    assert store() is True
+    assert Bid.objects.filter(tender=in_bidding, status=BidStatus.SEALED).count() == 1
+
+
+def _key_rebuilt(tender):
+    OpeningKey.objects.filter(tender=tender).update(rebuilt_at=timezone.now())
+
+
+def test_a_write_after_the_opening_began_stores_nothing(in_bidding, bidders):
     store = _ready_to_store(in_bidding, bidders[0])
     opened, close = threading.Event(), threading.Event()
 
     def opening():
-        # What the opening does first: take the tender, wait for bids still committing,
-        # and close bidding.
+        # What the opening does first: the k-th share rebuilds the key; then the runner
+        # takes the tender, waits for bids still committing, and closes bidding.
+        _key_rebuilt(in_bidding)
         with transaction.atomic():
             Tender.objects.select_for_update().get(pk=in_bidding.pk)
             opened.set()
@@ -131,6 +148,37 @@ def test_a_write_after_the_opening_closed_bidding_stores_nothing(in_bidding, bid
     results = _in_threads([opening, write])
     assert results[1] is False
     assert _nothing_stored(in_bidding)
+
+
+def test_a_write_waiting_on_the_share_that_rebuilds_the_key_stores_nothing(in_bidding, bidders):
+    """The write's snapshot is older than the rebuilding: only the lock on the key's row,
+    which reads it again at its newest version, keeps the bid out of an opening begun."""
+    store = _ready_to_store(in_bidding, bidders[0])
+    entering, enter = threading.Event(), threading.Event()
+
+    def kth_share():
+        with transaction.atomic():
+            key = OpeningKey.objects.select_for_update().get(tender=in_bidding)
+            entering.set()
+            enter.wait(5)
+            key.rebuilt_at = timezone.now()
+            key.save(update_fields=["rebuilt_at"])
+
+    def write():
+        entering.wait(5)
+        threading.Timer(0.3, enter.set).start()  # the write is waiting on the key by then
+        return store()
+
+    results = _in_threads([kth_share, write])
+    assert results[1] is False
+    assert _nothing_stored(in_bidding)
+
+
+def test_a_bid_stored_before_the_share_that_rebuilds_the_key_is_kept(in_bidding, bidders):
+    store = _ready_to_store(in_bidding, bidders[0])
+    assert store() is True
+    _key_rebuilt(in_bidding)
+    assert Bid.objects.filter(tender=in_bidding, status=BidStatus.SEALED).count() == 1
 
 
 def test_a_write_for_a_company_no_longer_registered_stores_nothing(in_bidding, bidders):
