@@ -55,6 +55,10 @@ class Accepted:
     replayed: bool = False  # an earlier request with the same Idempotency-Key
 
 
+# The statuses a tender passes through until its envelopes are opened.
+CLOSES_AT_DEADLINE = (TenderStatus.NOTICE, TenderStatus.BIDDING, TenderStatus.OPENING)
+
+
 # --- checks made before any lock ------------------------------------------------------------
 
 
@@ -95,6 +99,14 @@ def _supplier_of(record: Certificate, actor) -> Supplier:
 
 def _window_check(tender: Tender, now) -> None:
     """No bid before bidding opens, none at or after the deadline: by the one clock."""
+    # Past the deadline, the deadline is what a bidder needs to hear, whether or not the
+    # tender's clock has closed bidding yet.
+    if tender.status in CLOSES_AT_DEADLINE and now >= tender.bid_close_at:
+        raise BidTooLate(
+            _("The bid deadline has passed (%(deadline)s).")
+            % {"deadline": utc_text(tender.bid_close_at)},
+            code="deadline",
+        )
     if tender.status not in (TenderStatus.NOTICE, TenderStatus.BIDDING):
         raise BidTooLate(
             _("This tender takes no bids (status: %(status)s).")
@@ -103,12 +115,6 @@ def _window_check(tender: Tender, now) -> None:
         )
     if now < tender.bid_open_at:
         raise BidTooLate(_("Bidding has not opened yet."), code="not_open")
-    if now >= tender.bid_close_at:
-        raise BidTooLate(
-            _("The bid deadline has passed (%(deadline)s).")
-            % {"deadline": utc_text(tender.bid_close_at)},
-            code="deadline",
-        )
 
 
 def envelope_sha256_of(sealed: bytes, signer: DetachedSigner | None = None) -> str:

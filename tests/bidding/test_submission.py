@@ -23,6 +23,7 @@ from esign.models import RevocationReason
 from esign.services import certificate_revoke
 from esign.timestamps import timestamp_verify
 from esign.validation import cms_verify_detached
+from procurement.models import Tender, TenderStatus
 from suppliers.models import Supplier
 
 from .sealing import bidder_make, ready_to_store
@@ -111,6 +112,23 @@ def test_a_bid_just_before_the_deadline_is_accepted_and_at_it_refused(in_bidding
         submit(in_bidding, bidders[1])
     assert refused.value.code == "deadline"
     assert Bid.objects.count() == 1
+
+
+def test_a_bid_after_the_clock_closed_bidding_hears_of_the_deadline(in_bidding, bidders):
+    in_bidding.travel.move_to(in_bidding.bid_close_at + timedelta(seconds=1))
+    Tender.objects.filter(pk=in_bidding.pk).update(status=TenderStatus.OPENING)
+    with pytest.raises(BidTooLate) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "deadline"
+    assert nothing_stored()
+
+
+def test_a_cancelled_tender_takes_no_bids(in_bidding, bidders):
+    Tender.objects.filter(pk=in_bidding.pk).update(status=TenderStatus.CANCELLED)
+    with pytest.raises(BidTooLate) as refused:
+        submit(in_bidding, bidders[0])
+    assert refused.value.code == "not_bidding"
+    assert nothing_stored()
 
 
 def test_no_bid_before_bidding_opens(in_bidding, bidders):
