@@ -254,9 +254,15 @@
       event.preventDefault();
       var buttons = form.querySelectorAll("button");
       buttons.forEach(function (b) { b.disabled = true; });
+      // Until the answer is in and shown, what is typed next may be cleared as sent
+      // (sentForget): the page says it is busy, for assistive technology and for tests.
+      root.setAttribute("aria-busy", "true");
       try { await work(event.submitter); sentForget(form); say(labels.done); await refetch(); }
       catch (error) { say(error.message, true); }
-      finally { buttons.forEach(function (b) { b.disabled = false; }); }
+      finally {
+        buttons.forEach(function (b) { b.disabled = false; });
+        root.removeAttribute("aria-busy");
+      }
     });
     return form;
   }

@@ -119,6 +119,8 @@ def test_an_award_a_complaint_and_its_dismissal_reach_a_watching_citizen_live(
     expect(citizen.locator("li[data-complaint][data-status=accepted]")).to_be_visible(
         timeout=15_000
     )
+    # the reviewer's own page is done with the acceptance before the reasons are typed
+    expect(body.locator("#evaluation")).not_to_have_attribute("aria-busy", "true")
     body.locator(".decision-form [name=reason]").fill("평가는 기준에 따라 이루어졌습니다")
     body.locator(".decision-form button[value=dismiss]").click()
     dismissed = citizen.locator("li[data-complaint][data-status=dismissed]")
