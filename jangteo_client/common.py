@@ -14,7 +14,12 @@ IDENTITY = "identity.p12"
 
 
 class ClientError(Exception):
-    """Something the person can fix; printed without a traceback."""
+    """Something the person can fix; printed without a traceback. `status`: the HTTP status
+    the platform (or a gateway before it) answered; `unanswered`: no answer came at all."""
+
+    def __init__(self, message: str, *, status: int | None = None, unanswered: bool = False):
+        super().__init__(message)
+        self.status, self.unanswered = status, unanswered
 
 
 class Api:
@@ -61,10 +66,13 @@ class Api:
             answer = answer if isinstance(answer, dict) else {}
             code = f", {answer['code']}" if answer.get("code") else ""
             raise ClientError(
-                f"the platform refused ({error.code}{code}): {answer.get('detail', '')}"
+                f"the platform refused ({error.code}{code}): {answer.get('detail', '')}",
+                status=error.code,
             ) from None
         except urllib.error.URLError as error:
-            raise ClientError(f"cannot reach {self.server}: {error.reason}") from None
+            raise ClientError(
+                f"cannot reach {self.server}: {error.reason}", unanswered=True
+            ) from None
 
 
 def _passphrase(args, confirm: bool = False) -> bytes:
