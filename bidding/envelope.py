@@ -35,8 +35,9 @@ MAX_SAFE_INTEGER = 2**53 - 1  # the integers every JSON implementation reads exa
 NONCE_BYTES = 32
 MAX_SEALED_BYTES = 20 * 1024 * 1024
 CURRENCIES = ("KRW",)
-_BRN = re.compile(r"^[0-9]{10}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_BRN = re.compile(r"^[0-9]{10}\Z")
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 class EnvelopeError(ValueError):
@@ -240,14 +241,23 @@ def _typed(value: dict, field: str, kind: type):
     return item
 
 
+def _document_name_valid(name: str) -> bool:
+    return (
+        0 < len(name) <= 200
+        and name not in (".", "..")
+        and not any(c in "/\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in name)
+    )
+
+
 def _document(item) -> DocumentRef:
     if not isinstance(item, dict) or set(item) != {"name", "sha256", "size"}:
         raise EnvelopeError("a document is {name, sha256, size}", "documents")
     ref = DocumentRef(
         _typed(item, "name", str), _typed(item, "sha256", str), _typed(item, "size", int)
     )
-    if not ref.name or len(ref.name) > 200 or "/" in ref.name or "\\" in ref.name:
-        raise EnvelopeError("a document name is 1 to 200 characters, no slashes", "documents")
+    if not _document_name_valid(ref.name):
+        problem = "a document name is 1 to 200 characters, not . or .., without / \\ or controls"
+        raise EnvelopeError(problem, "documents")
     if not _SHA256.match(ref.sha256) or ref.size < 0:
         raise EnvelopeError("a document's sha256 is 64 lower-case hex digits", "documents")
     return ref
@@ -272,10 +282,13 @@ def _check(bid: Bid) -> None:
     names = [doc.name for doc in bid.documents]
     if len(names) != len(set(names)):
         raise EnvelopeError("document names are distinct", "documents")
+    # urlsafe_b64decode skips characters outside the alphabet: the alphabet is checked first.
+    if not _BASE64URL.match(bid.nonce):
+        raise EnvelopeError("nonce is base64url without padding", "nonce")
     try:
         nonce = base64.urlsafe_b64decode(bid.nonce + "=" * (-len(bid.nonce) % 4))
     except (binascii.Error, ValueError) as error:
-        raise EnvelopeError("nonce is base64url", "nonce") from error
+        raise EnvelopeError("nonce is base64url without padding", "nonce") from error
     if len(nonce) < 16:
         raise EnvelopeError("nonce has at least 16 random bytes", "nonce")
 
@@ -313,7 +326,11 @@ def contents_unpack(data: bytes) -> Contents:
     for item in value["documents"]:
         if not isinstance(item, dict) or set(item) != {"name", "content"}:
             raise EnvelopeError("a document is {name, content}", "contents")
-        documents[str(item["name"])] = b64_decode(item["content"], "a document")
+        if not isinstance(item["name"], str) or item["name"] in documents:
+            raise EnvelopeError("each document has a name of its own, a string", "contents")
+        documents[item["name"]] = b64_decode(item["content"], "a document")
+    if canonical_json(value) != data:
+        raise EnvelopeError("the contents are not in canonical form (RFC 8785)", "canonical")
     return Contents(
         b64_decode(value["bid"], "bid"), b64_decode(value["signature"], "signature"), documents
     )

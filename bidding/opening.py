@@ -184,8 +184,14 @@ def openings_resume() -> int:
     """Run every opening that is due and not held by another runner (the clock calls this)."""
     done = 0
     for key_id in list(openings_due().values_list("pk", flat=True)):
-        if envelopes_open(opening_key_id=key_id):
-            done += 1
+        # One tender's failure must not hold up the others' openings; its own is tried
+        # again at the next run (its lease runs out), and the error is logged for operators.
+        try:
+            opened = envelopes_open(opening_key_id=key_id)
+        except Exception:
+            log.exception("the opening of key %s failed; it will be tried again", key_id)
+            continue
+        done += opened
     return done
 
 

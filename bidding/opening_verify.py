@@ -172,9 +172,12 @@ def _picks_problem(picks: list[int], terms: dict) -> str:
 
 def _documents_store(tender, bid: Bid, parsed, attached: dict[str, bytes]) -> list[dict]:
     stored = []
-    for ref in parsed.documents:
+    for number, ref in enumerate(parsed.documents, start=1):
+        # Stored under a name of the platform's, not the bidder's: a name bid.json allows
+        # can still be one a file system refuses (too long in UTF-8, say), and that must not
+        # stop the opening. The bidder's name stays with it.
         path = default_storage.save(
-            f"bids/{tender.ocid}/{bid.pk}/{ref.name}", ContentFile(attached[ref.name])
+            f"bids/{tender.ocid}/{bid.pk}/{number}-{ref.sha256}", ContentFile(attached[ref.name])
         )
         stored.append({"name": ref.name, "sha256": ref.sha256, "size": ref.size, "path": path})
     return stored

@@ -148,7 +148,12 @@ def _certificate(der: bytes) -> x509.Certificate:
 def _signed_bytes(signer_info, digest: bytes, content: bytes) -> bytes:
     attributes = signer_info["signed_attrs"]
     if not attributes:
-        return content  # no signed attributes: the signature is over the content itself
+        # RFC 5652 allows a signature over the content itself; the platform's formats ask
+        # for the content type and digest signed with it (docs/bid-envelope.md section 2).
+        raise DetachedSignatureError(
+            "the signature must carry signed attributes (content type, message digest)",
+            "signature",
+        )
     values = {attribute["type"].native: attribute["values"] for attribute in attributes}
     if values.get("content_type") is None or values["content_type"][0].native != "data":
         raise DetachedSignatureError("the signed content type must be data", "signature")
