@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from accounts.models import Organisation, OrganisationKind, Role
 from bidding import envelope
-from bidding.models import Bid, BidStatus
+from bidding.models import Bid, BidStatus, OpeningKey
 from bidding.opening import opening_share_enter, openings_resume
 from bidding.services import tender_register
 from bidding.submission import bid_submit
@@ -703,3 +703,29 @@ def test_a_document_name_longer_than_a_file_system_takes_does_not_stop_the_openi
     assert outcome(good, results)[0] == BidStatus.OPENED
     assert outcome(odd, results)[0] == BidStatus.OPENED
     assert odd.documents[0]["name"] == name
+
+
+def test_a_tender_whose_opening_fails_does_not_hold_up_another_tenders(
+    room, openers, client, caplog
+):
+    broken, sound = room(1), room(1)
+    good_bid(broken)
+    opened = good_bid(sound)
+    sound.tender.travel.move_to(
+        max(broken.tender.bid_close_at, sound.tender.bid_close_at) + timedelta(minutes=1)
+    )
+    for here in (broken, sound):
+        for opener in openers[:2]:
+            share = opener.shares()[here.tender.ocid]
+            opening_share_enter(tender=here.tender, actor=opener.user, share=share)
+    # given an opening that fails however it is run: its rebuilt key cannot be read
+    OpeningKey.objects.filter(tender=broken.tender).update(private_key=b"\x00" * 31)
+
+    assert openings_resume() == 1
+
+    # then the other tender is opened, and the failure is logged for the operators
+    opened.refresh_from_db()
+    assert opened.status == BidStatus.OPENED
+    broken.tender.refresh_from_db()
+    assert broken.tender.status == TenderStatus.OPENING
+    assert "will be tried again" in caplog.text
