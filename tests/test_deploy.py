@@ -41,6 +41,17 @@ def test_production_settings_pass_check_deploy_with_no_warning():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_decides_deadlines_by_the_database_clock():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.AUTHORITATIVE_CLOCK)",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "database"
+
+
 def test_production_refuses_to_start_without_a_real_secret_key():
     result = run_manage("check", DJANGO_SECRET_KEY="")
     assert result.returncode != 0

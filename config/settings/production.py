@@ -14,6 +14,8 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
         "to a random value of at least 50 characters"
     )
 
+# One clock for every web host: the database's decides deadlines (base: each host's own).
+AUTHORITATIVE_CLOCK = env.str("JANGTEO_AUTHORITATIVE_CLOCK", default="database")
 SERVESTATIC_USE_FINDERS = False  # serve the collected, hashed files only
 PKI_PASSPHRASE = secret("JANGTEO_PKI_PASSPHRASE")
 if not PKI_PASSPHRASE or PKI_PASSPHRASE.startswith("embedded-demo") or len(PKI_PASSPHRASE) < 16:
