@@ -71,6 +71,8 @@
     field("completed").textContent = kst(state.completed_at);
     var done = state.completed_at !== null;
     document.getElementById("opening-results").hidden = !done;
+    document.getElementById("opening-before").hidden = done;
+    document.getElementById("opening-after").hidden = !done;
     if (done) {
       renderResults(state.results || []);
       renderReservePrices(state.reserve_prices || []);

@@ -129,6 +129,7 @@ def test_a_bid_sealed_in_the_browser_is_opened_by_two_officers_while_the_public_
     expect(citizen.locator("#live-indicator.on")).to_be_visible(timeout=10_000)
     citizen.evaluate("window.__notReloaded = true")
     expect(citizen.locator("#opening-results")).to_be_hidden()
+    expect(citizen.locator("#opening-after")).to_be_hidden()
 
     # when, after the deadline, two officers enter their shares on the opening page
     time.sleep(max(0, (tender.bid_close_at - timezone.now()).total_seconds()) + 0.5)
@@ -142,6 +143,8 @@ def test_a_bid_sealed_in_the_browser_is_opened_by_two_officers_while_the_public_
 
     # then the citizen's page shows the results without a reload
     expect(citizen.locator("#opening")).to_have_attribute("data-opened", "true", timeout=20_000)
+    expect(citizen.locator("#opening-before")).to_be_hidden()  # it spoke of the future
+    expect(citizen.locator("#opening-after")).to_contain_text("were opened")
     row = citizen.locator("#results-table tbody tr")
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(2)).to_have_text(f"{REPLACED_BY:,}")
