@@ -121,7 +121,7 @@ def tender_envelopes(request, pk: int):
                 "outer_signature": base64.b64encode(bytes(bid.outer_signature)).decode(),
                 "size": bid.size,
             }
-            for bid in bids.order_by("pk")
+            for bid in bids.order_by("received_at", "pk")
         ]
     )
 

@@ -20,6 +20,7 @@ that decide.
 
 import contextlib
 import functools
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -110,7 +111,8 @@ class Found:
     previous: Bid | None  # the supplier's sealed bid for the lot, which this one replaces
     previous_receipt: str | None
     receipt_keys: dict  # receipt_key_roles() -> ServiceKey, current at `now`
-    bid_id: int | None  # PostgreSQL: the new bid's id, drawn from its sequence
+    bid_id: int  # the new bid's id (bid_id_new), known before the write: the audit event's
+    # hash covers it, and the event is written in the same statement as the bid
     chained: bool  # the tender's sealed audit stream has its head
 
     def licence_missing(self, now: datetime) -> bool:
@@ -139,7 +141,7 @@ SELECT {token_columns}{clock}, t.id, t.ocid, t.status, t.bid_open_at, t.bid_clos
   EXISTS (SELECT 1 FROM core_streamhead h WHERE h.name = %s || t.ocid),
   p.id, (SELECT pr.number FROM bidding_receipt pr
          WHERE pr.bid_id = p.id AND pr.kind = {bid_receipt}),
-  {bid_id}, {keys}
+  {keys}
 FROM (SELECT 1 AS one) AS one{token_join}
 LEFT JOIN procurement_tender t ON t.id = %s AND t.published_at IS NOT NULL
 LEFT JOIN procurement_lot l ON l.tender_id = t.id AND l.number = %s
@@ -163,9 +165,15 @@ LEFT JOIN bidding_bid p ON p.lot_id = l.id AND p.supplier_id = s.id AND p.status
 # an end counting as ending on the last day there is, and none held as the first day.
 OPEN_ENDED, NONE_HELD = date.max, date.min
 
-# The new bid's id is drawn with the read so that the audit event, whose hash covers it,
-# can be written in the same statement as the bid (an id drawn for a refused bid is skipped).
-NEXT_BID_ID_POSTGRESQL = "nextval(pg_get_serial_sequence('bidding_bid', 'id'))"
+# A bid's id is drawn at random, not from a sequence: ids in order would tell a bidder how
+# many submissions were made between two of theirs. Below 2**53, so that JavaScript reads it
+# exactly; two draws alike are one in billions, and the store's unique key then refuses the
+# second, which is decided anew with an id of its own.
+BID_ID_SPACE = 2**53 - 1
+
+
+def bid_id_new() -> int:
+    return secrets.randbelow(BID_ID_SPACE) + 1
 
 
 def _literal_date(day: date) -> str:
@@ -187,7 +195,6 @@ def _submission_sql(
     once, not on every submission. `claimed` (PostgreSQL): the actor is the user of a
     TokenClaim, checked by this statement (accounts.tokens.token_actor_sql)."""
     keys_sql, keys_params = service_key_columns(roles)
-    bid_id = NEXT_BID_ID_POSTGRESQL if vendor == "postgresql" else "NULL"
     token_ctes = token_columns = token_join = ""
     actor, user_columns = "%s", 0
     if claimed:
@@ -198,7 +205,6 @@ def _submission_sql(
         actor, user_columns = "ta.user_id", len(names)
     sql = SUBMISSION_SQL.format(
         clock=clock_column,
-        bid_id=bid_id,
         keys=keys_sql,
         roles=", ".join(_literal(role) for role in BIDDER_ROLES),
         sealed=_literal(BidStatus.SEALED.value),
@@ -252,7 +258,7 @@ def submission_read(
     (now, t_id, ocid, t_status, bid_open_at, bid_close_at, licence_until, c_id, holder_id,
      c_status, c_fingerprint, o_id, o_name, o_code, s_id, s_status, suspended_until,
      suspension_reason, lot_id, lot_status, key_used, bids_for, registered, chained,
-     previous_id, previous_receipt, bid_id) = row[:27]  # fmt: skip
+     previous_id, previous_receipt) = row[:26]  # fmt: skip
     tender = certificate = supplier = lot = previous = None
     if t_id is not None:
         tender = _partial(
@@ -300,8 +306,8 @@ def submission_read(
         registered=bool(registered),
         previous=previous,
         previous_receipt=previous_receipt,
-        receipt_keys=service_keys_of(roles, row[27:]),
-        bid_id=bid_id,
+        receipt_keys=service_keys_of(roles, row[26:]),
+        bid_id=bid_id_new(),
         chained=bool(chained),
     )
 
@@ -338,8 +344,9 @@ def _field_value(model, name: str, instance):
 
 
 @functools.cache
-def _insert_sql(model, vendor: str) -> tuple[str, tuple]:
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+def _insert_sql(model, vendor: str, keyed: bool) -> tuple[str, tuple]:
+    """`keyed`: the instance brings its primary key (a bid's, drawn at random)."""
+    fields = tuple(f for f in model._meta.concrete_fields if keyed or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
@@ -353,7 +360,7 @@ def _insert_sql(model, vendor: str) -> tuple[str, tuple]:
 def insert_row(instance) -> None:
     """INSERT `instance` as `save()` would (each field's own conversion for the database)
     and set its primary key; one statement, without the ORM's compilation of it."""
-    sql, fields = _insert_sql(type(instance), connection.vendor)
+    sql, fields = _insert_sql(type(instance), connection.vendor, instance.pk is not None)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with prepared_cursor() as cursor:
         cursor.execute(sql, values)

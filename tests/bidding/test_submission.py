@@ -2,6 +2,7 @@
 refusal changes nothing."""
 
 import hashlib
+import itertools
 import json
 from datetime import timedelta
 
@@ -112,6 +113,17 @@ def test_a_bid_just_before_the_deadline_is_accepted_and_at_it_refused(in_bidding
         submit(in_bidding, bidders[1])
     assert refused.value.code == "deadline"
     assert Bid.objects.count() == 1
+
+
+def test_bid_ids_tell_a_bidder_nothing_of_how_many_bids_came_between(in_bidding, bidders):
+    mine = [submit(in_bidding, bidders[0]).bid.pk]
+    for _ in range(3):
+        submit(in_bidding, bidders[1])  # a competitor's bids, and replacements
+        mine.append(submit(in_bidding, bidders[0]).bid.pk)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(mine)]
+    assert gaps != [2, 2, 2]  # a sequence would have counted the competitor's bids
+    assert all(0 < pk < 2**53 for pk in mine)  # ids JavaScript reads exactly
+    assert Bid.objects.get(pk=mine[-1]).status == BidStatus.SEALED
 
 
 def test_a_bid_after_the_clock_closed_bidding_hears_of_the_deadline(in_bidding, bidders):
