@@ -20,6 +20,11 @@ bid's format, the bidder's signature, the certificate's validity at the receipt 
 its company, then writes the result and its audit event, batch by batch, and publishes the
 results. Every envelope must end opened.
 
+Meanwhile a platform process (`manage.py serve`, as production serves) answers the public
+opening's state, asked for again and again by one watcher: its latency before and during
+the opening shows that the opening, run as production runs it (a background job in a
+process of its own, here this script's), does not hold up the web process.
+
 The floor, measured in the same run on the same envelopes, without the database: HPKE open,
 contents parsed, and the inner CMS signature verified over bid.json, in a loop. Printed
 apart as well, what checking each bidder's certificate costs, which the floor leaves out:
@@ -29,18 +34,24 @@ revocations), once per certificate.
 """
 
 import argparse
+import multiprocessing
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from deadline_storm import start_servers  # noqa: E402
 from people import django_ready, published_tender, registered_bidder  # noqa: E402 - bench/
 from scratch import scratch_database  # noqa: E402
+
+WATCH_BEFORE = 3.0  # seconds of latency measured before the opening starts
 
 
 def prepare(env: dict, count: int):
@@ -107,6 +118,36 @@ def floor(envelopes: list, private_key) -> float:
     return time.perf_counter() - started
 
 
+def watch(url: str, stop, answers) -> None:
+    """In a process of its own (not to share this one's interpreter with the opening): ask
+    `url` one request after another until `stop` is set; put (when asked, latency in ms, or
+    None when not answered 200) of each on `answers`."""
+    while not stop.is_set():
+        asked, started = time.time(), time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 - loopback
+                answer.read()
+                ok = answer.status == 200
+        except OSError:
+            ok = False
+        answers.put((asked, (time.perf_counter() - started) * 1000 if ok else None))
+    answers.put(None)
+
+
+def watched(answers) -> list[tuple[float, float | None]]:
+    collected = []
+    while (item := answers.get(timeout=60)) is not None:
+        collected.append(item)
+    return collected
+
+
+def latency_line(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{len(values)} answers"
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return f"p50 {cuts[49]:6.1f} ms   p99 {cuts[98]:6.1f} ms   ({len(values)} answers)"
+
+
 def certificate_checks(envelopes: list) -> tuple[float, float]:
     """Seconds for checking each envelope's certificate (every bidder has their own): by
     full path validation, and by the runner's check (`certificate_check_at`)."""
@@ -148,6 +189,7 @@ def main() -> None:
     else:
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
         database = "SQLite"
+    servers = []
     try:
         started = time.perf_counter()
         key_id, envelopes = prepare(env, args.envelopes)
@@ -157,11 +199,24 @@ def main() -> None:
         from bidding.models import Bid, BidStatus, OpeningKey
         from bidding.opening import envelopes_open
 
+        key = OpeningKey.objects.get(pk=key_id)
+        ports, servers = start_servers(env, 1)
+        spawn = multiprocessing.get_context("spawn")
+        stop, answers = spawn.Event(), spawn.Queue()
+        url = f"http://127.0.0.1:{ports[0]}/api/v1/tenders/{key.tender_id}/opening/"
+        watcher = spawn.Process(target=watch, args=(url, stop, answers), daemon=True)
+        watcher.start()
+        time.sleep(WATCH_BEFORE)
         print(f"  opening {len(envelopes)} envelopes ...", flush=True)
+        opening_began = time.time()
         started = time.perf_counter()
         if not envelopes_open(opening_key_id=key_id):
             raise SystemExit("another runner holds the opening")
         total = time.perf_counter() - started
+        opening_ended = time.time()
+        stop.set()
+        asked = watched(answers)
+        watcher.join(30)
         key = OpeningKey.objects.get(pk=key_id)
         statuses = list(Bid.objects.filter(tender=key.tender).values_list("status", flat=True))
         opened, rejected = statuses.count(BidStatus.OPENED), statuses.count(BidStatus.REJECTED)
@@ -169,7 +224,19 @@ def main() -> None:
         bare = floor(envelopes, X25519PrivateKey.from_private_bytes(bytes(key.private_key)))
         checks = certificate_checks(envelopes)
         report(len(envelopes), database, prepared, total, opened, rejected, bare, checks)
+        failures = sum(1 for _at, latency in asked if latency is None)
+        before = [ms for at, ms in asked if ms is not None and at < opening_began]
+        during = [ms for at, ms in asked if ms is not None and opening_began <= at < opening_ended]
+        print(
+            f"  web process       before the opening {latency_line(before)}\n"
+            f"                    during the opening {latency_line(during)}\n"
+            f"                    (GET the tender's public opening state, one request after "
+            f"another from a process of its own; {failures} not answered 200)"
+        )
     finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
         from django.db import connections
 
         connections.close_all()
