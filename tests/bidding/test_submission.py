@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from bidding.envelope import MAX_SEALED_BYTES, withdrawal_statement
 from bidding.exceptions import (
@@ -27,6 +29,7 @@ from esign.validation import cms_verify_detached
 from procurement.models import Tender, TenderStatus
 from suppliers.models import Supplier
 
+from ..conftest import needs_postgres
 from .sealing import bidder_make, ready_to_store
 
 pytestmark = pytest.mark.django_db
@@ -433,3 +436,30 @@ def test_the_envelopes_sha256_is_the_signatures_digest_only_when_that_is_sha256(
     assert envelope_sha256_of(sealed, checked) == expected
     assert envelope_sha256_of(sealed, other) == expected
     assert envelope_sha256_of(sealed) == expected
+
+
+@needs_postgres("the database server's clock")
+def test_the_database_clock_decides_when_it_is_the_authoritative_one(in_bidding, bidders, settings):
+    # given the platform deciding by PostgreSQL's clock, far from this host's (travelled)
+    settings.AUTHORITATIVE_CLOCK = "database"
+    local = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        database = cursor.fetchone()[0]
+    assert abs(local - database) > timedelta(days=1)
+
+    # when the bid window holds this host's time but not the database's
+    Tender.objects.filter(pk=in_bidding.pk).update(
+        bid_open_at=local - timedelta(hours=1), bid_close_at=local + timedelta(hours=1)
+    )
+    with pytest.raises(BidTooLate) as refused:
+        submit(in_bidding, bidders[0])
+    # then the database's clock has it outside the window
+    assert refused.value.code == ("not_open" if database < local else "deadline")
+
+    # and when the window holds the database's time, the bid is received at that time
+    Tender.objects.filter(pk=in_bidding.pk).update(
+        bid_open_at=database - timedelta(hours=1), bid_close_at=database + timedelta(hours=1)
+    )
+    received_at = submit(in_bidding, bidders[0]).bid.received_at
+    assert database <= received_at < database + timedelta(minutes=5)
