@@ -7,10 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,15 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = [(b"host", b"127.0.0.1")]
+
+
+@pytest.fixture(autouse=True)
+async def _sync_thread_connection_closed():
+    """database_sync_to_async runs on asgiref's one thread for synchronous code; whatever
+    connection it is left holding after a test is closed, so that the test database can be
+    dropped at the end of the run."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def handler():
