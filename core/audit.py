@@ -7,9 +7,8 @@ Each event's hash covers its content and its predecessor's hash.
 """
 
 import functools
-import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +16,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from . import clock
+from .audit_chain import GENESIS_HASH, ChainBreak, canonical_json, event_digest, verify_chain
 from .models import AuditEvent, StreamHead
 from .streams import stream_advance
 
 PLATFORM_STREAM = "platform"
-GENESIS_HASH = "0" * 64
 
 
 def tender_stream(ocid: str) -> str:
@@ -65,13 +64,6 @@ def audit_streams() -> list[str]:
     return sorted(with_head | with_events)
 
 
-def canonical_json(value) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same bytes for the same content, on any machine."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
-
-
 def event_content(event: AuditEvent) -> dict:
     """Everything an event's hash covers, as the JSON anyone downloads and re-hashes."""
     return _content(
@@ -93,10 +85,6 @@ def _content(fields: dict, *, position: int, occurred_at: datetime, prev_hash: s
         "data": fields["data"],
         "prev_hash": prev_hash,
     }
-
-
-def event_digest(body: dict) -> str:
-    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def audit_record(
@@ -360,64 +348,6 @@ def audit_append_params(
 
 def event_as_dict(event: AuditEvent) -> dict:
     return {**event_content(event), "hash": event.hash}
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    stream: str
-    position: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"stream {self.stream!r} position {self.position}: {self.reason}"
-
-
-def verify_chain(
-    stream: str,
-    events: Iterable[dict],
-    head_position: int | None = None,
-    head_hash: str | None = None,
-) -> ChainBreak | None:
-    """Check one stream's events (as `event_as_dict` gives them, in stored order).
-
-    Works on a downloaded copy as well as on the database. Returns the first break or None.
-    With the stream head given, an event cut off the end is detected too.
-    """
-    expected_prev = GENESIS_HASH
-    expected_position = 1
-    for event in events:
-        position = event["position"]
-        if position != expected_position:
-            reason = (
-                f"expected position {expected_position}, found {position} "
-                "(an event was removed or reordered)"
-            )
-            return ChainBreak(stream, expected_position, reason)
-        if event["prev_hash"] != expected_prev:
-            return ChainBreak(
-                stream,
-                position,
-                "does not follow the previous event "
-                "(an earlier event was changed, removed or reordered)",
-            )
-        body = {k: v for k, v in event.items() if k != "hash"}
-        if event_digest(body) != event["hash"]:
-            return ChainBreak(
-                stream, position, "content does not match its hash (the event was changed)"
-            )
-        expected_prev = event["hash"]
-        expected_position += 1
-    last = expected_position - 1
-    if head_position is not None and head_position != last:
-        return ChainBreak(
-            stream,
-            last + 1,
-            f"the stream head is at {head_position} but the "
-            f"log ends at {last} (events were removed from the end)",
-        )
-    if head_hash is not None and last and head_hash != expected_prev:
-        return ChainBreak(stream, last, "the last event differs from the one the head recorded")
-    return None
 
 
 def verify_stream(stream: str) -> ChainBreak | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from core.audit_chain import verify_chain
 from esign.detached import DetachedSignatureError, detached_signer
 
 from .common import Api, ClientError
@@ -70,10 +71,42 @@ def opening_report(fetch: Fetch, tender_id: int, *, root: bytes | None = None) -
         ]
     if {item["id"] for item in envelopes} != set(results):
         report.problems.append("the envelopes published are not the bids in the results")
+    log = fetch(f"/api/v1/tenders/{tender_id}/audit/?stream=sealed", False)
+    report.problems += _receipted_check(log, envelopes)
     report.envelopes = len(envelopes)
     report.opened = sum(1 for r in results.values() if r["status"] == "opened")
     report.rejected = len(results) - report.opened
     return report
+
+
+def _receipted_check(log: dict, envelopes: list[dict]) -> list[str]:
+    """Whether the envelopes opened are exactly the ones the tender's sealed audit log, whose
+    hash chain is checked first, says were received and still current at the deadline: for
+    each lot and supplier the newest envelope receipted, unless it was withdrawn. A bid
+    left out of the opening, or an older envelope opened in place of the newest, shows here."""
+    head = log["head"]
+    broken = verify_chain(log["stream"], log["events"], head["position"], head["hash"])
+    if broken is not None:
+        return [f"the tender's sealed audit log does not hold together: {broken}"]
+    current: dict[tuple, str | None] = {}
+    for event in log["events"]:
+        data = event["data"]
+        place = (data.get("lot"), data.get("supplier"))
+        if event["kind"] == "bid.submitted":
+            current[place] = data["envelope_sha256"]
+        elif event["kind"] == "bid.withdrawn" and current.get(place) == data["envelope_sha256"]:
+            current[place] = None
+    receipted = {(place, sha256) for place, sha256 in current.items() if sha256}
+    opened = {((item["lot"], item["supplier"]), item["envelope_sha256"]) for item in envelopes}
+    return [
+        f"lot {lot}, {supplier}: the envelope {sha256} was receipted and is current by the "
+        "sealed audit log, but was not opened"
+        for (lot, supplier), sha256 in sorted(receipted - opened)
+    ] + [
+        f"lot {lot}, {supplier}: the envelope {sha256} was opened, but by the sealed audit log "
+        "it is not that supplier's current envelope"
+        for (lot, supplier), sha256 in sorted(opened - receipted)
+    ]
 
 
 def _reserve_prices_check(opening: dict, tender: dict) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from bidding import envelope
-from bidding.models import Bid
+from bidding.models import Bid, BidStatus
 from bidding.submission import bid_submit
 from esign.models import Certificate
 from esign.services import certificate_revoke
@@ -112,6 +112,48 @@ def test_an_envelope_swapped_after_the_opening_is_caught(client, opened):
     other = bytes(bids["picks"].sealed)
     Bid.objects.filter(pk=bids["opened"].pk).update(sealed=other)
     assert "not the ones received" in " ".join(report_of(client, tender).problems)
+
+
+def test_a_receipted_envelope_left_out_of_the_opening_is_caught(client, opened):
+    tender, bids = opened
+    # the platform quietly drops a bid: neither opened nor published
+    Bid.objects.filter(pk=bids["opened"].pk).update(status=BidStatus.SUPERSEDED)
+    problems = report_of(client, tender).problems
+    assert len(problems) == 1
+    assert f"the envelope {bids['opened'].sha256} was receipted" in problems[0]
+
+
+def test_an_older_envelope_opened_in_place_of_the_newest_is_caught(
+    client, in_bidding, bidders, openers
+):
+    first = submit(in_bidding, bidders[0], amount=95_000_000)
+    newest = submit(in_bidding, bidders[0], amount=94_000_000)  # replaces the first
+    open_with(in_bidding, openers[0], openers[1])
+    assert report_of(client, in_bidding).problems == []
+    # the platform publishes the first envelope as the one it opened
+    Bid.objects.filter(pk=newest.pk).update(status=BidStatus.SUPERSEDED)
+    Bid.objects.filter(pk=first.pk).update(status=BidStatus.OPENED, amount=95_000_000)
+    problems = report_of(client, in_bidding).problems
+    assert any(f"the envelope {newest.sha256} was receipted" in p for p in problems)
+    assert any(f"the envelope {first.sha256} was opened, but" in p for p in problems)
+
+
+def test_a_sealed_audit_log_served_changed_is_caught(client, opened):
+    tender, bids = opened
+    honest = fetcher(client)
+
+    def doctored(path: str, raw: bool):
+        # the platform serves a log whose record of one bid says another envelope
+        answer = honest(path, raw)
+        if "stream=sealed" in path:
+            for event in answer["events"]:
+                if event["object"]["id"] == str(bids["picks"].pk):
+                    event["data"]["envelope_sha256"] = bids["opened"].sha256
+        return answer
+
+    problems = opening_report(doctored, tender.pk).problems
+    assert len(problems) == 1
+    assert "sealed audit log does not hold together" in problems[0]
 
 
 def test_a_root_obtained_elsewhere_that_is_not_the_platforms_is_refused(client, opened):
