@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -101,7 +102,8 @@ class OpeningShare(models.Model):
     sealed_share = models.BinaryField(null=True)
     received_at = models.DateTimeField(_("officer confirmed receipt"), null=True, blank=True)
     entered_at = models.DateTimeField(_("entered at the opening"), null=True, blank=True)
-    # Kept from its entry at the opening until the k-th share rebuilds the key, then erased.
+    # Kept from its entry at the opening until the k-th share rebuilds the key, then erased;
+    # erased too if the tender is cancelled first (cancelled_shares_forget).
     entered_share = models.TextField(blank=True)
 
     class Meta:
@@ -110,6 +112,12 @@ class OpeningShare(models.Model):
             models.UniqueConstraint(
                 fields=["opening_key", "member_index"], name="share_member_once"
             ),
+        ]
+        # The clock looks for entered shares to erase on every tick: only those are indexed.
+        indexes = [
+            models.Index(
+                fields=["opening_key"], condition=~Q(entered_share=""), name="share_entered_held"
+            )
         ]
         verbose_name = _("opening share")
 

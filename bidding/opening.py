@@ -173,6 +173,33 @@ def _key_rebuild(tender, opening_key: OpeningKey, entered: list[OpeningShare], n
     return True
 
 
+def cancelled_shares_forget() -> int:
+    """Erase the shares entered for an opening that will never come, the tender cancelled
+    before the k-th share (the clock runs this). Fewer than k reveal nothing, but the
+    platform keeps no share it has no use for. Returns how many were erased."""
+    held = OpeningShare.objects.exclude(entered_share="").filter(
+        opening_key__tender__status=TenderStatus.CANCELLED
+    )
+    erased = 0
+    for key_id, ocid in set(held.values_list("opening_key_id", "opening_key__tender__ocid")):
+        with transaction.atomic():
+            count = (
+                OpeningShare.objects.filter(opening_key_id=key_id)
+                .exclude(entered_share="")
+                .update(entered_share="")
+            )
+            if count:
+                audit_record(
+                    stream=tender_stream(ocid),
+                    kind="opening.shares_erased",
+                    object_type="bidding.openingkey",
+                    object_id=str(key_id),
+                    data={"shares": count, "why": "cancelled"},
+                )
+            erased += count
+    return erased
+
+
 # --- the runner -----------------------------------------------------------------------------
 
 

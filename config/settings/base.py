@@ -313,8 +313,13 @@ TENDER_SEALING_PREPARE = "bidding.publication.tender_sealing_prepare"
 LOT_EVALUATION_START = "evaluation.services.evaluation_start"
 # Run by the tender clock on every tick: resume openings whose key was rebuilt (a runner
 # that died, or the embedded platform, which has no Celery worker),
-# and finalise awards whose standstill has ended with no complaint pending.
-CLOCK_JOBS = ["bidding.opening.openings_resume", "evaluation.complaints.awards_finalise_due"]
+# erase the shares entered for a tender cancelled before its opening, and finalise awards
+# whose standstill has ended with no complaint pending.
+CLOCK_JOBS = [
+    "bidding.opening.openings_resume",
+    "bidding.opening.cancelled_shares_forget",
+    "evaluation.complaints.awards_finalise_due",
+]
 
 # OCDS publisher prefix: every contracting process is `<prefix>-<number>`.
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-jngt01")

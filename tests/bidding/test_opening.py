@@ -9,12 +9,19 @@ from django.core.exceptions import PermissionDenied
 
 from bidding import envelope
 from bidding.exceptions import ShareRefused
-from bidding.models import Bid, BidStatus, OpeningKey, ReservePriceSet
-from bidding.opening import envelopes_open, opening_share_enter, openings_resume
+from bidding.models import Bid, BidStatus, OpeningKey, OpeningShare, ReservePriceSet
+from bidding.opening import (
+    cancelled_shares_forget,
+    envelopes_open,
+    opening_share_enter,
+    openings_resume,
+)
 from bidding.submission import bid_submit
 from core.audit import tender_stream, verify_stream
 from core.models import AuditEvent, LiveEvent
+from procurement.clock import clock_jobs_run
 from procurement.models import TenderStatus
+from procurement.services import tender_cancel
 
 from .sealing import bidder_make
 
@@ -133,6 +140,31 @@ def test_too_few_shares_open_nothing(in_bidding, bidders, openers):
     bid.refresh_from_db()
     assert bid.status == BidStatus.SEALED
     assert OpeningKey.objects.get(tender=in_bidding).private_key is None
+
+
+def test_shares_entered_for_a_tender_cancelled_before_its_opening_are_erased(
+    in_bidding, bidders, openers, officer
+):
+    submit(in_bidding, bidders[0])
+    share = openers[0].shares()[in_bidding.ocid]
+    after_deadline(in_bidding)
+    opening_share_enter(tender=in_bidding, actor=openers[0].user, share=share)
+    assert OpeningShare.objects.exclude(entered_share="").count() == 1
+    assert cancelled_shares_forget() == 0  # an opening still to come needs it
+
+    # when the tender is cancelled before the second share, and the clock runs its jobs
+    tender_cancel(tender=in_bidding, actor=officer, reason="예산 삭감")
+    clock_jobs_run()
+
+    # then the platform keeps no share of it, and says so in the tender's log
+    assert not OpeningShare.objects.exclude(entered_share="").exists()
+    erased = AuditEvent.objects.get(kind="opening.shares_erased")
+    assert (erased.stream, erased.data) == (
+        tender_stream(in_bidding.ocid),
+        {"shares": 1, "why": "cancelled"},
+    )
+    assert verify_stream(tender_stream(in_bidding.ocid)) is None
+    assert cancelled_shares_forget() == 0
 
 
 def test_moved_tampered_and_wrongly_signed_envelopes_are_rejected_with_reasons(
