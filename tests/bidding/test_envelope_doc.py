@@ -109,6 +109,6 @@ def test_the_vector_script_prints_a_vector_that_verifies_too(vector):
     ).stdout
     fresh = dict(re.findall(r"<!-- vector:(\S+) -->\n```[a-z]*\n(.*?)\n```", output, re.S))
     # the deterministic parts are the page's, byte for byte; the randomised ones verify
-    for name in ("bid.json", "info", "opening-public-key.hex"):
+    for name in ("bid.json", "info", "opening-public-key.hex", "ephemeral-private-key.hex"):
         assert fresh[name] == vector[name], name
     test_the_vector_keys_info_and_sealed_contents_agree(fresh)

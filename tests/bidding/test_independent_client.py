@@ -114,10 +114,17 @@ def _key_and_nonce(shared_secret: bytes, info: bytes) -> tuple[bytes, bytes]:
     )
 
 
-def hpke_seal(recipient_public: bytes, info: bytes, plaintext: bytes) -> bytes:
+def hpke_seal(
+    recipient_public: bytes, info: bytes, plaintext: bytes, ephemeral_key: bytes | None = None
+) -> bytes:
     """Single shot, no AAD: enc || ciphertext (section 4). The first (only) message uses
-    sequence number 0, so its nonce is the base nonce itself."""
-    ephemeral = X25519PrivateKey.generate()
+    sequence number 0, so its nonce is the base nonce itself. `ephemeral_key`: only to
+    reproduce the page's vector; an envelope always gets a fresh one."""
+    ephemeral = (
+        X25519PrivateKey.from_private_bytes(ephemeral_key)
+        if ephemeral_key
+        else X25519PrivateKey.generate()
+    )
     enc = ephemeral.public_key().public_bytes_raw()
     dh = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
     key, nonce = _key_and_nonce(_shared_secret(dh, enc, recipient_public), info)
@@ -263,6 +270,24 @@ def test_the_independent_hpke_opens_the_vector_and_rebuilds_its_bid_byte_for_byt
     assert hpke_open(private, info, hpke_seal(public, info, b"my contents")) == b"my contents"
     with pytest.raises(InvalidTag):  # the info binds the envelope to its lot
         hpke_open(private, info.replace(b'"lot":1', b'"lot":2'), sealed)
+
+
+def test_the_independent_hpke_seals_the_vector_contents_byte_for_byte(vector):
+    private = bytes.fromhex(vector["opening-private-key.hex"])
+    public = bytes.fromhex(vector["opening-public-key.hex"])
+    info = vector["info"].encode()
+    sealed = base64.b64decode("".join(vector["sealed.b64"].split()))
+    contents = hpke_open(private, info, sealed)
+    ephemeral = bytes.fromhex(vector["ephemeral-private-key.hex"])
+    skE = X25519PrivateKey.from_private_bytes(ephemeral)  # noqa: N806 - RFC 9180's name
+    enc = skE.public_key().public_bytes_raw()
+    assert enc.hex() == vector["hpke-enc.hex"] == sealed[:32].hex()
+    dh = skE.exchange(X25519PublicKey.from_public_bytes(public))
+    shared_secret = _shared_secret(dh, enc, public)
+    assert shared_secret.hex() == vector["hpke-shared-secret.hex"]
+    key, base_nonce = _key_and_nonce(shared_secret, info)
+    assert (key.hex(), base_nonce.hex()) == (vector["hpke-key.hex"], vector["hpke-base-nonce.hex"])
+    assert hpke_seal(public, info, contents, ephemeral_key=ephemeral) == sealed
 
 
 # --- the client against the platform --------------------------------------------------------
