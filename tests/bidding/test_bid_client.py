@@ -33,24 +33,34 @@ def wait_for(condition, seconds: float = 40) -> None:
     pytest.fail("timed out")
 
 
+def client_tender(client_cli, bidder, supplier, make_draft, officer, *, closes_in):
+    """The bidder enrolled with the client, and a published lowest-price tender taking bids
+    until `closes_in` from now, the supplier registered for it."""
+    from procurement import services
+
+    enrolled = client_cli(bidder, "enroll", "--organisation", supplier.organisation.code)
+    assert enrolled.returncode == 0, enrolled.stderr
+    now = timezone.now()
+    registration_close = min(closes_in / 4, timedelta(minutes=1))
+    tender = make_draft(
+        procedure=demo_procedure("lowest-price"),
+        questions_close_at=now + registration_close,
+        registration_close_at=now + registration_close,
+        bid_open_at=now - timedelta(minutes=1),
+        bid_close_at=now + closes_in,
+        opening_at=now + closes_in,
+    )
+    tender = services.tender_publish(tender=tender, actor=officer)
+    tender_register(tender=tender, supplier=supplier, actor=bidder)
+    return tender
+
+
 def test_bid_open_and_verify_with_the_client(
     client_cli, pki, bidder_a, supplier_a, openers, make_draft, officer
 ):
-    from procurement import services
-
-    enrolled = client_cli(bidder_a, "enroll", "--organisation", "1018163364")
-    assert enrolled.returncode == 0, enrolled.stderr
-    now = timezone.now()
-    tender = make_draft(
-        procedure=demo_procedure("lowest-price"),
-        questions_close_at=now + timedelta(seconds=5),
-        registration_close_at=now + timedelta(seconds=5),
-        bid_open_at=now - timedelta(minutes=1),
-        bid_close_at=now + timedelta(seconds=20),
-        opening_at=now + timedelta(seconds=20),
+    tender = client_tender(
+        client_cli, bidder_a, supplier_a, make_draft, officer, closes_in=timedelta(seconds=20)
     )
-    tender = services.tender_publish(tender=tender, actor=officer)
-    tender_register(tender=tender, supplier=supplier_a, actor=bidder_a)
     shares = [opener.shares()[tender.ocid] for opener in openers[:2]]
 
     result = client_cli(
@@ -91,22 +101,9 @@ BRN_A = "1018163364"
 def bidding_now(client_cli, pki, bidder_a, supplier_a, make_draft, officer):
     """A tender taking bids for the next ten minutes, supplier A registered for it and its
     bidder enrolled with the client."""
-    from procurement import services
-
-    enrolled = client_cli(bidder_a, "enroll", "--organisation", BRN_A)
-    assert enrolled.returncode == 0, enrolled.stderr
-    now = timezone.now()
-    tender = make_draft(
-        procedure=demo_procedure("lowest-price"),
-        questions_close_at=now + timedelta(minutes=1),
-        registration_close_at=now + timedelta(minutes=1),
-        bid_open_at=now - timedelta(minutes=1),
-        bid_close_at=now + timedelta(minutes=10),
-        opening_at=now + timedelta(minutes=10),
+    return client_tender(
+        client_cli, bidder_a, supplier_a, make_draft, officer, closes_in=timedelta(minutes=10)
     )
-    tender = services.tender_publish(tender=tender, actor=officer)
-    tender_register(tender=tender, supplier=supplier_a, actor=bidder_a)
-    return tender
 
 
 def bid_id_printed(result) -> int:

@@ -126,27 +126,34 @@ def _key_rebuilt(tender):
     OpeningKey.objects.filter(tender=tender).update(rebuilt_at=timezone.now())
 
 
+def _write_while_held(store, hold):
+    """Run `hold(held, release)` (it takes its locks, sets `held`, waits for `release`, then
+    makes its change and commits) beside the write, which starts once the locks are held
+    and is waiting on them when they are released. The write's result."""
+    held, release = threading.Event(), threading.Event()
+
+    def write():
+        held.wait(5)
+        threading.Timer(0.3, release.set).start()  # the write is waiting by then
+        return store()
+
+    return _in_threads([lambda: hold(held, release), write])[1]
+
+
 def test_a_write_after_the_opening_began_stores_nothing(in_bidding, bidders):
     store = _ready_to_store(in_bidding, bidders[0])
-    opened, close = threading.Event(), threading.Event()
 
-    def opening():
+    def opening(held, release):
         # What the opening does first: the k-th share rebuilds the key; then the runner
         # takes the tender, waits for bids still committing, and closes bidding.
         _key_rebuilt(in_bidding)
         with transaction.atomic():
             Tender.objects.select_for_update().get(pk=in_bidding.pk)
-            opened.set()
-            close.wait(5)
+            held.set()
+            release.wait(5)
             Tender.objects.filter(pk=in_bidding.pk).update(status=TenderStatus.OPENING)
 
-    def write():
-        opened.wait(5)
-        threading.Timer(0.3, close.set).start()  # the write is waiting on the tender by then
-        return store()
-
-    results = _in_threads([opening, write])
-    assert results[1] is False
+    assert _write_while_held(store, opening) is False
     assert _nothing_stored(in_bidding)
 
 
@@ -154,23 +161,16 @@ def test_a_write_waiting_on_the_share_that_rebuilds_the_key_stores_nothing(in_bi
     """The write's snapshot is older than the rebuilding: only the lock on the key's row,
     which reads it again at its newest version, keeps the bid out of an opening begun."""
     store = _ready_to_store(in_bidding, bidders[0])
-    entering, enter = threading.Event(), threading.Event()
 
-    def kth_share():
+    def kth_share(held, release):
         with transaction.atomic():
             key = OpeningKey.objects.select_for_update().get(tender=in_bidding)
-            entering.set()
-            enter.wait(5)
+            held.set()
+            release.wait(5)
             key.rebuilt_at = timezone.now()
             key.save(update_fields=["rebuilt_at"])
 
-    def write():
-        entering.wait(5)
-        threading.Timer(0.3, enter.set).start()  # the write is waiting on the key by then
-        return store()
-
-    results = _in_threads([kth_share, write])
-    assert results[1] is False
+    assert _write_while_held(store, kth_share) is False
     assert _nothing_stored(in_bidding)
 
 
